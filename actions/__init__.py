@@ -1,0 +1,1 @@
+"""Custom actions for the Botox-and-fillers consultation assistant (a rasa-sdk package)."""

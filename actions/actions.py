@@ -1,0 +1,203 @@
+"""The assistant's custom actions: thin wrappers that read the tracker and reply via `answers`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import config, knowledge
+from actions.answers import ANSWERED_DESPITE_GAP, ASK_THE_CLINIC, NOT_COVERED, compose, compose_gap
+from actions.knowledge import BOTH, BOTOX, FILLER
+
+TOPIC_INTENT_PREFIX = "ask_"
+
+
+def entity_values(tracker: Tracker, entity: str) -> List[str]:
+    """Returns the values of an entity in the latest message, in order, without repeats."""
+    entities = tracker.latest_message.get("entities") or []
+    return list(dict.fromkeys(e["value"] for e in entities if e.get("entity") == entity))
+
+
+def treatment_in_message(tracker: Tracker) -> Optional[str]:
+    """Returns botox, filler or both when the latest message names treatments, else None."""
+    named = set(entity_values(tracker, "treatment"))
+    if BOTH in named or {BOTOX, FILLER} <= named:
+        return BOTH
+    return named.pop() if named else None
+
+
+def is_brand_comparison(tracker: Tracker) -> bool:
+    """True when the message names two different products of the same treatment (Dysport vs Xeomin)."""
+    text = tracker.latest_message.get("text") or ""
+    products = {
+        (e["value"], text[e["start"] : e["end"]].lower())
+        for e in tracker.latest_message.get("entities") or []
+        if e.get("entity") == "treatment" and e["value"] != BOTH
+    }
+    values = [value for value, _ in products]
+    return any(values.count(value) > 1 for value in values)
+
+
+def show_notice_once(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Says what the assistant can and cannot do, the first time it replies in a conversation."""
+    if tracker.get_slot("notice_shown"):
+        return []
+    dispatcher.utter_message(response="utter_notice", clinic_name=config.clinic().name)
+    return [SlotSet("notice_shown", True)]
+
+
+class ActionAnswerQuestion(Action):
+    """Answers a question about Botox and fillers from the facts file."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_answer_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        """Answers the asked topic for the treatment in the message, else the one remembered."""
+        facts = knowledge.load()
+        events = show_notice_once(dispatcher, tracker)
+        intent = tracker.latest_message["intent"].get("name") or ""
+        named = treatment_in_message(tracker)
+        treatment = named or tracker.get_slot("treatment")
+        gaps = entity_values(tracker, "gap_topic")
+
+        if intent.startswith(TOPIC_INTENT_PREFIX):
+            topic = intent[len(TOPIC_INTENT_PREFIX) :]
+        else:  # a follow-up such as "and fillers?": the same topic as before
+            topic = tracker.get_slot("topic") or "what_is"
+            if topic == NOT_COVERED:
+                gaps = gaps or tracker.get_slot("gap_topics") or []
+
+        if topic == NOT_COVERED or (gaps and topic not in ANSWERED_DESPITE_GAP):
+            if not gaps:
+                gaps = ["brand_comparison" if is_brand_comparison(tracker) else "other"]
+            topic = NOT_COVERED
+            answer = compose_gap(facts, gaps, treatment)
+        elif topic in facts.topics:
+            answer = compose(facts, topic, treatment, entity_values(tracker, "area"))
+        else:
+            gaps, topic = ["other"], NOT_COVERED
+            answer = compose_gap(facts, gaps, treatment)
+
+        dispatcher.utter_message(text=answer.text, buttons=answer.buttons, facts=list(answer.fact_ids))
+        events += [SlotSet("topic", topic), SlotSet("gap_topics", gaps or None)]
+        if named:
+            events.append(SlotSet("treatment", named))
+        return events
+
+
+class ActionHandleRedFlag(Action):
+    """Sends a patient with a red-flag symptom to urgent care, before anything else."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_handle_red_flag"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        """Gives the urgent-care direction, then the clinic's contact, and marks the turn."""
+        clinic = config.clinic()
+        labels = [flag["label"] for flag in tracker.latest_message.get("red_flags") or []]
+        dispatcher.utter_message(
+            response="utter_urgent_care",
+            symptoms=" or ".join(labels) or "symptoms like these",
+            emergency_number=clinic.emergency_number,
+        )
+        dispatcher.utter_message(
+            response="utter_when_safe", clinic_name=clinic.name, clinic_phone=clinic.phone
+        )
+        return [SlotSet("red_flag", True), *show_notice_once(dispatcher, tracker)]
+
+
+class ActionGreet(Action):
+    """Greets the patient, saying first what the assistant can and cannot do."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        """Shows the notice (once) and the greeting."""
+        events = show_notice_once(dispatcher, tracker)
+        dispatcher.utter_message(response="utter_greet")
+        return events
+
+
+class ActionShareClinicContact(Action):
+    """Hands over to the clinic: phone number and booking link."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_share_clinic_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        """Gives the clinic's contact details."""
+        events = show_notice_once(dispatcher, tracker)
+        clinic = config.clinic()
+        dispatcher.utter_message(
+            response="utter_clinic_contact",
+            clinic_name=clinic.name,
+            clinic_phone=clinic.phone,
+            booking_url=clinic.booking_url,
+        )
+        return events
+
+
+class ActionExplainScope(Action):
+    """Answers an off-topic question with what the assistant covers and the clinic's contact."""
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_explain_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        """States the scope politely."""
+        events = show_notice_once(dispatcher, tracker)
+        clinic = config.clinic()
+        dispatcher.utter_message(
+            response="utter_out_of_scope", clinic_name=clinic.name, clinic_phone=clinic.phone
+        )
+        return events
+
+
+class ActionDefaultAskAffirmation(Action):
+    """Asks "Did you mean...?" with the two likeliest questions as buttons, and a way to the clinic."""
+
+    def name(self) -> Text:
+        """Returns the name of Rasa's default action this replaces."""
+        return "action_default_ask_affirmation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        """Offers the likeliest topics, keeping the treatment the patient named."""
+        topics = knowledge.load().topics
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        likeliest = [
+            r["name"][len(TOPIC_INTENT_PREFIX) :]
+            for r in ranking
+            if r["name"].startswith(TOPIC_INTENT_PREFIX) and r["name"][len(TOPIC_INTENT_PREFIX) :] in topics
+        ][:2]
+        named = treatment_in_message(tracker)
+        entities = json.dumps({"treatment": named}) if named else ""
+        buttons = [
+            {"title": topics[topic].question, "payload": f"/{TOPIC_INTENT_PREFIX}{topic}{entities}"}
+            for topic in likeliest
+        ]
+        events = show_notice_once(dispatcher, tracker)
+        dispatcher.utter_message(response="utter_ask_affirmation", buttons=[*buttons, ASK_THE_CLINIC])
+        return events

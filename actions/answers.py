@@ -1,0 +1,107 @@
+"""Composes answers from the facts: what the article says, or that it is silent, then a referral."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from actions.knowledge import BOTH, BOTOX, FILLER, Fact, Knowledge
+
+NOT_COVERED = "not_covered"
+# Topics whose answer already says where the article stops, so a gap word in the question
+# ("how much per unit?", "side effects like bruising?") should not replace it.
+ANSWERED_DESPITE_GAP = frozenset({"cost", "side_effects"})
+ASK_THE_CLINIC = {"title": "Ask the clinic", "payload": "/request_human"}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A reply: its text, the facts it cites and the follow-up buttons offered."""
+
+    text: str
+    fact_ids: Tuple[str, ...] = ()
+    buttons: List[Dict[str, str]] = field(default_factory=list)
+
+
+def cards_for(knowledge: Knowledge, topic: str, treatment: Optional[str]) -> List[Fact]:
+    """Picks the cards for a treatment: its own, else the shared one; for both, shared or side by side."""
+    if treatment in (BOTOX, FILLER):
+        card = knowledge.card(topic, treatment) or knowledge.card(topic, BOTH)
+        return [card] if card else []
+    shared = knowledge.card(topic, BOTH)
+    if shared:
+        return [shared]
+    return [c for c in (knowledge.card(topic, BOTOX), knowledge.card(topic, FILLER)) if c]
+
+
+def _render(knowledge: Knowledge, cards: Sequence[Fact]) -> str:
+    if len(cards) == 1:
+        return cards[0].answer
+    return "\n\n".join(f"{knowledge.treatments[c.treatment]}: {c.answer}" for c in cards)
+
+
+def _for_treatment(knowledge: Knowledge, treatment: Optional[str]) -> str:
+    return f" for {knowledge.treatments[treatment]}" if treatment in (BOTOX, FILLER) else ""
+
+
+def _follow_ups(knowledge: Knowledge, topic: str) -> List[Dict[str, str]]:
+    return [
+        {"title": knowledge.topics[name].question, "payload": f"/ask_{name}"}
+        for name in knowledge.topics[topic].follow_ups
+    ]
+
+
+def _with_referral(knowledge: Knowledge, text: str) -> str:
+    return f"{text}\n\n{random.choice(knowledge.referrals)}"
+
+
+def compose(
+    knowledge: Knowledge,
+    topic: str,
+    treatment: Optional[str],
+    areas: Sequence[str] = (),
+) -> Answer:
+    """Answers a topic for a treatment (botox, filler, both or None).
+
+    `areas` are the face areas named in the question (entity values such as `lips`): cards that name
+    one come first, and an area no card names is said to be outside the article.
+    """
+    cards = cards_for(knowledge, topic, treatment)
+    prefix = ""
+    if areas:
+        by_area = [c for area in areas for c in knowledge.cards_for_area(topic, area)]
+        missing = [area.replace("_", " ") for area in areas if not knowledge.cards_for_area(topic, area)]
+        if missing:
+            prefix = f"The clinic's article doesn't specifically mention the {' or the '.join(missing)}. "
+        cards = list(dict.fromkeys(by_area + cards))
+    if not cards:
+        label = knowledge.topics[topic].label
+        return Answer(
+            _with_referral(
+                knowledge,
+                f"The clinic's article doesn't cover {label}{_for_treatment(knowledge, treatment)}, "
+                "so I can't give you a reliable answer on that.",
+            ),
+            buttons=[ASK_THE_CLINIC],
+        )
+    return Answer(
+        _with_referral(knowledge, prefix + _render(knowledge, cards)),
+        fact_ids=tuple(c.id for c in cards),
+        buttons=_follow_ups(knowledge, topic),
+    )
+
+
+def compose_gap(knowledge: Knowledge, gap_topics: Sequence[str], treatment: Optional[str]) -> Answer:
+    """Says the article does not cover what was asked, naming it, and refers the patient on."""
+    labels = [knowledge.gaps.get(g, knowledge.gaps["other"]) for g in dict.fromkeys(gap_topics)]
+    what = " or ".join(labels) or knowledge.gaps["other"]
+    return Answer(
+        _with_referral(
+            knowledge,
+            f"The clinic's article doesn't cover {what}{_for_treatment(knowledge, treatment)}, so I "
+            "can't give you a reliable answer. Please ask the clinic: a doctor can answer this for "
+            "your situation.",
+        ),
+        buttons=[ASK_THE_CLINIC, {"title": "Which is right for me?", "payload": "/ask_suitability"}],
+    )

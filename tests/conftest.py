@@ -1,0 +1,56 @@
+"""Shared fixtures: the real servers, started once per test session."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List
+
+import pytest
+import requests
+
+from tests import servers
+
+Chat = Callable[..., List[Dict[str, Any]]]
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder for the servers' logs, endpoints file and database."""
+    return tmp_path_factory.mktemp("servers")
+
+
+@pytest.fixture(scope="session")
+def database(workdir: Path) -> Path:
+    """The SQLite file the Rasa server keeps conversations in."""
+    return workdir / "tracker.db"
+
+
+@pytest.fixture(scope="session")
+def rasa_url(workdir: Path, database: Path) -> Iterator[str]:
+    """The base URL of a running Rasa server, with its action server."""
+    with servers.action_server(workdir) as action_url:
+        with servers.rasa_server(workdir, action_url, database) as url:
+            yield url
+
+
+@pytest.fixture
+def sender() -> str:
+    """A new conversation's id."""
+    return f"test-{uuid.uuid4()}"
+
+
+@pytest.fixture
+def chat(rasa_url: str, sender: str) -> Chat:
+    """Sends a message over REST as `sender` (or another id) and returns the bot's messages."""
+
+    def send(text: str, conversation: str = sender) -> List[Dict[str, Any]]:
+        reply = requests.post(
+            f"{rasa_url}/webhooks/rest/webhook",
+            json={"sender": conversation, "message": text},
+            timeout=60,
+        )
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    return send

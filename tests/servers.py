@@ -1,0 +1,93 @@
+"""Starts the real action server and Rasa server on free loopback ports, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, List
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "clinic.tar.gz"
+ENV = {
+    **os.environ,
+    "RASA_TELEMETRY_ENABLED": "false",
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "SANIC_HOST": "127.0.0.1",
+}
+
+
+def free_port() -> int:
+    """Returns a TCP port on 127.0.0.1 that nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    """Polls `url` until it answers 200; fails with the server's log if it dies or times out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} did not come up in {timeout} s:\n{log.read_text()[-4000:]}")
+
+
+@contextmanager
+def running(command: List[str], health_url: str, log: Path) -> Iterator[subprocess.Popen]:
+    """Runs a server until the block ends, stopping it even when the block fails."""
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=ENV, stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            wait_until_up(health_url, process, log)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def action_server(workdir: Path) -> Iterator[str]:
+    """Runs the action server; yields its webhook URL."""
+    port = free_port()
+    command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
+    with running(command, f"http://127.0.0.1:{port}/health", workdir / "actions.log"):
+        yield f"http://127.0.0.1:{port}/webhook"
+
+
+@contextmanager
+def rasa_server(workdir: Path, action_url: str, database: Path) -> Iterator[str]:
+    """Runs `rasa run` on the trained model with an SQLite tracker store; yields its base URL."""
+    endpoints = workdir / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "{action_url}"\n'
+        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {database}\n"
+    )
+    port = free_port()
+    command = [
+        str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
+        "--port", str(port), "--endpoints", str(endpoints),
+        "--credentials", str(ROOT / "credentials.yml"),
+    ]  # fmt: skip
+    with running(command, f"http://127.0.0.1:{port}/", workdir / "rasa.log"):
+        yield f"http://127.0.0.1:{port}"

@@ -1,0 +1,207 @@
+"""The custom actions, run inline with rasa-sdk's Tracker and CollectingDispatcher (no network)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import actions, config
+
+QUALIFIED = "qualified medical professional"
+
+
+def tracker(
+    intent: str,
+    text: str = "",
+    entities: Optional[List[Dict[str, Any]]] = None,
+    slots: Optional[Dict[str, Any]] = None,
+    **parse_data: Any,
+) -> Tracker:
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities or [],
+        **parse_data,
+    }
+    return Tracker("patient", {"notice_shown": True, **(slots or {})}, latest, [], False, None, {}, "")
+
+
+def treatment(value: str, text: str, start: int = 0) -> Dict[str, Any]:
+    return {"entity": "treatment", "value": value, "start": start, "end": start + len(text)}
+
+
+def entity(name: str, value: str) -> Dict[str, Any]:
+    return {"entity": name, "value": value, "start": 0, "end": 0}
+
+
+async def run(action, tracker_: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker_, {})
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+async def answer(tracker_: Tracker):
+    return await run(actions.ActionAnswerQuestion(), tracker_)
+
+
+async def test_botox_duration_is_three_to_four_months_with_a_referral():
+    messages, slots = await answer(tracker("ask_duration", entities=[treatment("botox", "Botox")]))
+    assert len(messages) == 1
+    assert "three to four months" in messages[0]["text"]
+    assert QUALIFIED in messages[0]["text"]
+    assert messages[0]["facts"] == ["botox_duration"]
+    assert slots == {"topic": "duration", "gap_topics": None, "treatment": "botox"}
+
+
+async def test_a_follow_up_without_a_treatment_uses_the_remembered_one():
+    messages, slots = await answer(tracker("ask_duration", slots={"treatment": "filler"}))
+    assert "three to twelve months" in messages[0]["text"]
+    assert "two years" in messages[0]["text"]
+    assert "treatment" not in slots
+
+
+async def test_and_fillers_repeats_the_last_topic_for_fillers():
+    messages, slots = await answer(
+        tracker(
+            "inform_treatment",
+            entities=[treatment("filler", "fillers")],
+            slots={"topic": "duration", "treatment": "botox"},
+        )
+    )
+    assert messages[0]["facts"] == ["filler_duration"]
+    assert slots["treatment"] == "filler"
+
+
+async def test_no_treatment_anywhere_gives_both_side_by_side():
+    messages, _ = await answer(tracker("ask_how_it_works"))
+    text = messages[0]["text"]
+    assert text.startswith("Botox: ") and "\n\nDermal fillers: " in text
+    assert messages[0]["facts"] == ["botox_how_it_works", "filler_how_it_works"]
+
+
+async def test_a_shared_card_answers_either_treatment():
+    messages, _ = await answer(tracker("ask_side_effects", entities=[treatment("botox", "botox")]))
+    assert messages[0]["facts"] == ["both_side_effects"]
+    assert "explain the potential side effects" in messages[0]["text"]
+
+
+async def test_a_topic_the_article_has_no_card_for_says_so():
+    messages, _ = await answer(tracker("ask_filler_types", entities=[treatment("botox", "botox")]))
+    text = messages[0]["text"]
+    assert "doesn't cover natural and synthetic products for Botox" in text
+    assert QUALIFIED in text
+    assert messages[0]["facts"] == []
+
+
+async def test_a_gap_names_what_the_article_does_not_cover():
+    messages, slots = await answer(
+        tracker(
+            "ask_not_covered",
+            entities=[entity("gap_topic", "pregnancy"), treatment("botox", "botox")],
+        )
+    )
+    assert "doesn't cover treatment during pregnancy or breastfeeding for Botox" in messages[0]["text"]
+    assert QUALIFIED in messages[0]["text"]
+    assert slots["topic"] == "not_covered" and slots["gap_topics"] == ["pregnancy"]
+
+
+async def test_a_gap_word_overrides_a_related_topic():
+    # "How soon does Botox work?" may be classified as how_it_works; the article is silent on onset.
+    messages, _ = await answer(
+        tracker("ask_how_it_works", entities=[entity("gap_topic", "onset"), treatment("botox", "x")])
+    )
+    assert "doesn't cover how soon results appear" in messages[0]["text"]
+
+
+async def test_cost_keeps_its_answer_even_with_a_gap_word():
+    messages, _ = await answer(tracker("ask_cost", entities=[entity("gap_topic", "dosage")]))
+    assert messages[0]["facts"] == ["both_cost"]
+
+
+async def test_two_brands_of_one_treatment_are_a_brand_comparison():
+    text = "is dysport better than xeomin"
+    entities = [treatment("botox", "dysport", 3), treatment("botox", "xeomin", 23)]
+    messages, _ = await answer(tracker("ask_not_covered", text=text, entities=entities))
+    assert "how one brand compares with another" in messages[0]["text"]
+
+
+async def test_an_area_the_article_names_picks_its_card():
+    messages, _ = await answer(
+        tracker("ask_treatment_areas", entities=[entity("area", "lips"), treatment("botox", "botox")])
+    )
+    assert messages[0]["facts"] == ["filler_treatment_areas", "botox_treatment_areas"]
+
+
+async def test_an_area_the_article_does_not_name_is_said_to_be_outside_it():
+    messages, _ = await answer(tracker("ask_treatment_areas", entities=[entity("area", "neck")]))
+    assert messages[0]["text"].startswith("The clinic's article doesn't specifically mention the neck.")
+
+
+async def test_answers_offer_follow_up_questions():
+    messages, _ = await answer(tracker("ask_what_is", entities=[treatment("filler", "filler")]))
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        "/ask_how_it_works",
+        "/ask_duration",
+        "/ask_difference",
+    ]
+
+
+async def test_the_notice_comes_first_once_per_conversation():
+    first = tracker("ask_cost", slots={"notice_shown": None})
+    messages, slots = await answer(first)
+    assert [m["response"] for m in messages[:1]] == ["utter_notice"]
+    assert messages[0]["clinic_name"] == config.clinic().name
+    assert slots["notice_shown"] is True
+    messages, slots = await answer(tracker("ask_cost"))
+    assert all(m.get("response") != "utter_notice" for m in messages)
+    assert "notice_shown" not in slots
+
+
+async def test_red_flag_sends_to_urgent_care_first_and_marks_the_turn():
+    flags = [{"id": "vision", "label": "changes in your vision"}]
+    messages, slots = await run(
+        actions.ActionHandleRedFlag(),
+        tracker("report_red_flag", slots={"notice_shown": None}, red_flags=flags),
+    )
+    assert messages[0]["response"] == "utter_urgent_care"
+    assert messages[0]["symptoms"] == "changes in your vision"
+    assert messages[0]["emergency_number"] == config.clinic().emergency_number
+    assert messages[-1]["response"] == "utter_notice"
+    assert slots["red_flag"] is True
+
+
+async def test_a_red_flag_the_classifier_found_alone_still_gets_urgent_care():
+    messages, _ = await run(actions.ActionHandleRedFlag(), tracker("report_red_flag"))
+    assert messages[0]["response"] == "utter_urgent_care"
+    assert messages[0]["symptoms"] == "symptoms like these"
+
+
+async def test_did_you_mean_offers_the_two_likeliest_questions_and_the_clinic():
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.5},
+        {"name": "greet", "confidence": 0.3},
+        {"name": "ask_duration", "confidence": 0.2},
+        {"name": "inform_treatment", "confidence": 0.1},
+        {"name": "ask_maintenance", "confidence": 0.1},
+        {"name": "ask_cost", "confidence": 0.05},
+    ]
+    messages, _ = await run(
+        actions.ActionDefaultAskAffirmation(),
+        tracker("nlu_fallback", entities=[treatment("botox", "botox")], intent_ranking=ranking),
+    )
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/ask_duration{"treatment": "botox"}',
+        '/ask_maintenance{"treatment": "botox"}',
+        "/request_human",
+    ]
+
+
+async def test_contact_and_scope_replies_carry_the_clinics_details():
+    clinic = config.clinic()
+    messages, _ = await run(actions.ActionShareClinicContact(), tracker("book_appointment"))
+    assert messages[0]["clinic_phone"] == clinic.phone and messages[0]["booking_url"] == clinic.booking_url
+    messages, _ = await run(actions.ActionExplainScope(), tracker("out_of_scope"))
+    assert messages[0]["response"] == "utter_out_of_scope" and messages[0]["clinic_name"] == clinic.name
+

@@ -1,0 +1,89 @@
+"""The facts file is grounded in the article, complete for every topic, and states no foreign number."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from actions import knowledge
+from actions.answers import NOT_COVERED
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = (ROOT / "knowledge" / "article.txt").read_text(encoding="utf-8")
+SHARED_ARTICLE = ROOT.parent / "shared" / "article.txt"
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+FACTS = knowledge.load()
+
+NUMBER_WORDS = (
+    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred "
+    "thousand million dozen half quarter percent"
+).split()
+NUMBER = re.compile(r"\d+(?:[.,]\d+)?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+ARTICLE_NUMBERS = {n.lower() for n in NUMBER.findall(ARTICLE)}
+
+
+def numbers_in(text: str) -> set[str]:
+    """Returns the numbers (digits or number words) in a text, leaving out {placeholders}."""
+    return {n.lower() for n in NUMBER.findall(re.sub(r"\{[^}]*\}", "", text))}
+
+
+def collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_article_is_a_verbatim_copy_of_the_clinics():
+    if not SHARED_ARTICLE.exists():
+        pytest.skip("../shared/article.txt is not beside this checkout")
+    assert ARTICLE == SHARED_ARTICLE.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fact", FACTS.facts, ids=lambda f: f.id)
+def test_every_quote_is_in_the_article_word_for_word(fact):
+    assert fact.quotes, f"{fact.id} quotes nothing"
+    for quote in fact.quotes:
+        assert collapse(quote) in collapse(ARTICLE), f"{fact.id}: not in the article: {quote!r}"
+
+
+@pytest.mark.parametrize("fact", FACTS.facts, ids=lambda f: f.id)
+def test_every_number_in_an_answer_is_in_its_quotes(fact):
+    assert numbers_in(fact.answer) <= numbers_in(" ".join(fact.quotes))
+
+
+def test_no_response_gap_or_referral_states_a_number_the_article_lacks():
+    texts = [v["text"] for variations in DOMAIN["responses"].values() for v in variations]
+    texts += list(FACTS.gaps.values()) + list(FACTS.referrals)
+    texts += [t.question for t in FACTS.topics.values()] + [t.label for t in FACTS.topics.values()]
+    for text in texts:
+        assert numbers_in(text) <= ARTICLE_NUMBERS, text
+
+
+def test_the_number_check_catches_invented_numbers():
+    assert numbers_in("Botox lasts 6 months, or about two weeks.") == {"6", "two"}
+    assert not numbers_in("{emergency_number} and one person") - ARTICLE_NUMBERS
+
+
+def test_every_topic_intent_has_a_topic_with_an_answer():
+    topic_intents = {i[len("ask_") :] for i in DOMAIN["intents"] if i.startswith("ask_")}
+    assert topic_intents - {NOT_COVERED} == set(FACTS.topics)
+    for name, topic in FACTS.topics.items():
+        assert any(f.topic == name for f in FACTS.facts), name
+        assert set(topic.follow_ups) <= set(FACTS.topics) - {name}, name
+
+
+def test_cards_are_unique_and_well_formed():
+    keys = [(f.topic, f.treatment) for f in FACTS.facts]
+    assert len(keys) == len(set(keys))
+    assert len({f.id for f in FACTS.facts}) == len(FACTS.facts)
+    for fact in FACTS.facts:
+        assert fact.topic in FACTS.topics, fact.id
+        assert fact.treatment in {knowledge.BOTOX, knowledge.FILLER, knowledge.BOTH}, fact.id
+
+
+def test_every_referral_names_a_qualified_medical_professional():
+    assert len(FACTS.referrals) >= 2
+    for referral in FACTS.referrals:
+        assert "qualified medical professional" in referral

@@ -1,0 +1,60 @@
+"""The training data agrees with the entity patterns, covers every intent and is not the article."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.shared.nlu.training_data.message import Message
+
+from components.red_flags import RED_FLAG_INTENT, RedFlagDetector
+from components.spacy_ruler import SpacyEntityRuler
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAINING = load_data(str(ROOT / "data" / "nlu.yml"))
+ARTICLE = (ROOT / "knowledge" / "article.txt").read_text(encoding="utf-8").lower()
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+def load_rules(name: str) -> dict:
+    return yaml.safe_load((ROOT / "knowledge" / name).read_text(encoding="utf-8"))
+
+
+RULER = SpacyEntityRuler({}, None, None, load_rules("entity_patterns.yml"))
+DETECTOR = RedFlagDetector({}, None, None, load_rules("red_flags.yml"))
+
+
+def spans(entities) -> set:
+    return {(e["entity"], e["start"], e["end"], e["value"]) for e in entities}
+
+
+def test_every_intent_has_at_least_fifteen_examples():
+    counts = {intent: 0 for intent in DOMAIN["intents"]}
+    for example in TRAINING.intent_examples:
+        counts[example.get("intent")] += 1
+    assert min(counts.values()) >= 15, counts
+
+
+def test_annotations_match_what_the_entity_ruler_finds():
+    mismatches = []
+    for example in TRAINING.intent_examples:
+        found = RULER.process([Message(data={"text": example.get("text")})])[0].get("entities", [])
+        if spans(found) != spans(example.get("entities", [])):
+            mismatches.append((example.get("text"), spans(found), spans(example.get("entities", []))))
+    assert not mismatches
+
+
+def test_no_example_is_copied_from_the_article():
+    for example in TRAINING.intent_examples:
+        text = example.get("text").lower()
+        assert len(text.split()) < 8 or text not in ARTICLE, text
+
+
+def test_no_question_outside_report_red_flag_trips_the_red_flag_net():
+    false_alarms = [
+        e.get("text")
+        for e in TRAINING.intent_examples
+        if e.get("intent") != RED_FLAG_INTENT and DETECTOR.detect(e.get("text"))
+    ]
+    assert not false_alarms

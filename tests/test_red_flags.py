@@ -1,0 +1,71 @@
+"""The red-flag safety net: catches symptoms however they are phrased, and only symptoms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa.shared.nlu.training_data.message import Message
+
+from components.red_flags import RED_FLAG_INTENT, RedFlagDetector
+
+ROOT = Path(__file__).resolve().parent.parent
+DETECTOR = RedFlagDetector(
+    {}, None, None, yaml.safe_load((ROOT / "knowledge" / "red_flags.yml").read_text(encoding="utf-8"))
+)
+
+
+@pytest.mark.parametrize(
+    "text, flag",
+    [
+        ("I can’t breathe properly since my lip filler", "breathing_swallowing_speaking"),
+        ("having difficulty swallowing after botox", "breathing_swallowing_speaking"),
+        ("my throat feels tight", "breathing_swallowing_speaking"),
+        ("everything is blurry, my vision changed after the filler", "vision"),
+        ("I'm seeing double", "vision"),
+        ("the skin on my nose went white after filler", "skin_color_or_unusual_pain"),
+        ("my lip is turning a bit blue", "skin_color_or_unusual_pain"),
+        ("unbearable pain in my cheek", "skin_color_or_unusual_pain"),
+        ("my eyelid is drooping two weeks after botox", "weakness_or_drooping"),
+        ("droopy eyelid after dysport", "weakness_or_drooping"),
+        ("I feel weak all over", "weakness_or_drooping"),
+        ("my speech is slurred", "stroke"),
+        ("numbness on one side of my face", "stroke"),
+        ("the swelling is getting worse and I have a fever", "swelling_fever_infection"),
+        ("the injection site is hot and red", "swelling_fever_infection"),
+        ("I think I'm having an allergic reaction", "allergic_reaction"),
+        ("HIVES all over after fillers!!", "allergic_reaction"),
+    ],
+)
+def test_red_flags_are_caught(text, flag):
+    assert flag in [f["id"] for f in DETECTOR.detect(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How long does Botox last?",
+        "does filler hurt?",
+        "how long does swelling last after lip filler",
+        "I'm allergic to eggs, can I get botox?",
+        "what are dynamic wrinkles",
+        "can fillers help my eye bags",
+        "I get confused between Botox and fillers",
+        "will I bruise?",
+        "is it painful",
+        "what's the difference between static and dynamic lines",
+    ],
+)
+def test_ordinary_questions_are_not_red_flags(text):
+    assert DETECTOR.detect(text) == []
+
+
+def test_a_red_flag_overrides_the_classifier_and_is_recorded():
+    message = Message(data={"text": "my lips turned blue, also how much is botox?"})
+    message.set("intent", {"name": "ask_cost", "confidence": 0.9})
+    message.set("intent_ranking", [{"name": "ask_cost", "confidence": 0.9}])
+    DETECTOR.process([message])
+    assert message.get("intent") == {"name": RED_FLAG_INTENT, "confidence": 1.0}
+    assert [r["name"] for r in message.get("intent_ranking")] == [RED_FLAG_INTENT, "ask_cost"]
+    assert message.get("red_flags")[0]["label"].startswith("skin turning white")
