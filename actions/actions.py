@@ -199,5 +199,7 @@ class ActionDefaultAskAffirmation(Action):
             for topic in likeliest
         ]
         events = show_notice_once(dispatcher, tracker)
-        dispatcher.utter_message(response="utter_ask_affirmation", buttons=[*buttons, ASK_THE_CLINIC])
+        # with nothing likely to offer (an empty or unreadable message), ask for it in other words
+        response = "utter_ask_affirmation" if buttons else "utter_ask_rephrase"
+        dispatcher.utter_message(response=response, buttons=[*buttons, ASK_THE_CLINIC])
         return events

@@ -31,6 +31,9 @@ class KnowledgeFileComponent(GraphComponent):
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         """Makes a change to the rules file invalidate the cached, trained component."""
+        # Rasa also calls this for a cached node, with that node's config, which has no path.
+        if "path" not in config:
+            return None
         return hashlib.sha256(Path(config["path"]).read_bytes()).hexdigest()
 
     def __init__(

@@ -1,0 +1,66 @@
+"""Rewrites the entity annotations in data/nlu.yml and tests/test_stories.yml to what the ruler finds.
+
+Run it (`make annotate`) after editing knowledge/entity_patterns.yml or adding examples: the examples
+are then annotated exactly as the SpacyEntityRuler tags them at run time, which tests/test_nlu_data.py
+checks. Only intent examples and test-story user messages change; everything else stays as written.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from rasa.shared.nlu.training_data.message import Message
+
+from components.spacy_ruler import SpacyEntityRuler
+
+ROOT = Path(__file__).resolve().parent.parent
+NLU = ROOT / "data" / "nlu.yml"
+TEST_STORIES = ROOT / "tests" / "test_stories.yml"
+ANNOTATION = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")
+
+
+def annotate(text: str, ruler: SpacyEntityRuler) -> str:
+    """Returns `text` with Rasa's inline entity annotations for what the ruler finds."""
+    message = ruler.process([Message(data={"text": text})])[0]
+    annotated, position = "", 0
+    for entity in sorted(message.get("entities", []), key=lambda e: e["start"]):
+        words = text[entity["start"] : entity["end"]]
+        annotated += text[position : entity["start"]]
+        if words == entity["value"]:
+            annotated += f"[{words}]({entity['entity']})"
+        else:
+            annotated += f'[{words}]{{"entity": "{entity["entity"]}", "value": "{entity["value"]}"}}'
+        position = entity["end"]
+    return annotated + text[position:]
+
+
+def reannotate(path: Path, is_example_line, prefix: str, ruler: SpacyEntityRuler) -> None:
+    """Re-annotates, in place, the lines of `path` that `is_example_line(previous, line)` picks."""
+    lines, previous = [], ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if is_example_line(previous, line):
+            line = prefix + annotate(ANNOTATION.sub(r"\1", line[len(prefix) :]), ruler)
+        lines.append(line)
+        previous = line if line.startswith("- ") or line.startswith("  - ") else previous
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    """Re-annotates the NLU examples and the test stories' user messages."""
+    patterns = yaml.safe_load((ROOT / "knowledge" / "entity_patterns.yml").read_text(encoding="utf-8"))
+    ruler = SpacyEntityRuler({}, None, None, patterns)
+    reannotate(
+        NLU, lambda block, line: block.startswith("- intent:") and line.startswith("    - "), "    - ", ruler
+    )
+    reannotate(
+        TEST_STORIES,
+        lambda step, line: step == "  - user: |" and line.startswith("      "),
+        "      ",
+        ruler,
+    )
+
+
+if __name__ == "__main__":
+    main()
