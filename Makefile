@@ -16,7 +16,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # The action server binds to loopback only.
 export SANIC_HOST := 127.0.0.1
 
-.PHONY: help install lock annotate validate train run actions shell test test-stories clean
+.PHONY: help install lock annotate lint validate train run actions shell test test-stories clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -38,6 +38,10 @@ lock: ## Re-resolve requirements.in into requirements.txt (in a fresh virtualenv
 
 annotate: install ## Re-annotate entities in data/nlu.yml and tests/test_stories.yml from the patterns
 	$(BIN)/python -m scripts.annotate_nlu
+
+lint: install ## ruff: lint and format check (Google docstrings) on the Python code
+	$(BIN)/ruff check actions components scripts tests
+	$(BIN)/ruff format --check actions components scripts tests
 
 validate: install ## Check the training data, domain and config (rasa data validate)
 	$(BIN)/python scripts/validate.py
@@ -62,7 +66,7 @@ shell: train var ## Chat in the terminal (rasa shell), with the action server ru
 	$(BIN)/rasa run actions --actions actions --port $(ACTIONS_PORT) >/dev/null 2>&1 & \
 	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
 
-test: validate train ## Validate, train, run pytest (real servers over HTTP) and the test stories
+test: lint validate train ## Lint, validate, train, run pytest (real servers over HTTP) and the test stories
 	$(BIN)/python -m pytest
 	$(MAKE) test-stories
 

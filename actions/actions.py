@@ -67,6 +67,8 @@ class ActionAnswerQuestion(Action):
         named = treatment_in_message(tracker)
         treatment = named or tracker.get_slot("treatment")
         gaps = entity_values(tracker, "gap_topic")
+        if not gaps and is_brand_comparison(tracker):
+            gaps = ["brand_comparison"]
 
         if intent.startswith(TOPIC_INTENT_PREFIX):
             topic = intent[len(TOPIC_INTENT_PREFIX) :]
@@ -75,15 +77,10 @@ class ActionAnswerQuestion(Action):
             if topic == NOT_COVERED:
                 gaps = gaps or tracker.get_slot("gap_topics") or []
 
-        if topic == NOT_COVERED or (gaps and topic not in ANSWERED_DESPITE_GAP):
-            if not gaps:
-                gaps = ["brand_comparison" if is_brand_comparison(tracker) else "other"]
-            topic = NOT_COVERED
-            answer = compose_gap(facts, gaps, treatment)
-        elif topic in facts.topics:
+        if topic in facts.topics and set(gaps) <= ANSWERED_DESPITE_GAP.get(topic, set()):
             answer = compose(facts, topic, treatment, entity_values(tracker, "area"))
         else:
-            gaps, topic = ["other"], NOT_COVERED
+            gaps, topic = gaps or ["other"], NOT_COVERED
             answer = compose_gap(facts, gaps, treatment)
 
         dispatcher.utter_message(text=answer.text, buttons=answer.buttons, facts=list(answer.fact_ids))

@@ -9,9 +9,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from actions.knowledge import BOTH, BOTOX, FILLER, Fact, Knowledge
 
 NOT_COVERED = "not_covered"
-# Topics whose answer already says where the article stops, so a gap word in the question
-# ("how much per unit?", "side effects like bruising?") should not replace it.
-ANSWERED_DESPITE_GAP = frozenset({"cost", "side_effects"})
+# Gap words that don't turn these topics into a gap: their answers already say where the article stops
+# ("how much per unit?", "side effects like bruising?"). Any other gap word wins ("safe when pregnant?").
+ANSWERED_DESPITE_GAP = {"cost": {"dosage"}, "side_effects": {"downtime", "pain"}}
 ASK_THE_CLINIC = {"title": "Ask the clinic", "payload": "/request_human"}
 
 

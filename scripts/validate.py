@@ -22,9 +22,9 @@ WARNING = re.compile(r"UserWarning: (.*)")
 
 
 def uttered_by_actions() -> set[str]:
-    """Returns the responses that the custom actions utter."""
+    """Returns the responses that the custom actions name (and so utter)."""
     source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
-    return set(re.findall(r'response="(utter_\w+)"', source))
+    return set(re.findall(r'"(utter_\w+)"', source))
 
 
 def main() -> int:

@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, Iterator, List
 import pytest
 import requests
 
-from tests import servers
+from scripts import servers
 
 Chat = Callable[..., List[Dict[str, Any]]]
 

@@ -205,3 +205,17 @@ async def test_contact_and_scope_replies_carry_the_clinics_details():
     messages, _ = await run(actions.ActionExplainScope(), tracker("out_of_scope"))
     assert messages[0]["response"] == "utter_out_of_scope" and messages[0]["clinic_name"] == clinic.name
 
+
+async def test_a_brand_comparison_is_a_gap_whatever_the_topic():
+    text = "how long does dysport last compared to xeomin"
+    entities = [treatment("botox", "dysport", 14), treatment("botox", "xeomin", 39)]
+    messages, _ = await answer(tracker("ask_duration", text=text, entities=entities))
+    assert "how one brand compares with another" in messages[0]["text"]
+
+
+async def test_a_gap_word_that_is_not_about_side_effects_wins_over_them():
+    entities = [entity("gap_topic", "pregnancy"), treatment("botox", "botox")]
+    messages, _ = await answer(tracker("ask_side_effects", entities=entities))
+    assert "doesn't cover treatment during pregnancy or breastfeeding" in messages[0]["text"]
+    messages, _ = await answer(tracker("ask_side_effects", entities=[entity("gap_topic", "downtime")]))
+    assert messages[0]["facts"] == ["both_side_effects"]

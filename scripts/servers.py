@@ -1,4 +1,4 @@
-"""Starts the real action server and Rasa server on free loopback ports, for tests and benchmarks."""
+"""Starts the real action server and Rasa server on free loopback ports: for tests, evaluation, benchmarks."""
 
 from __future__ import annotations
 
@@ -51,9 +51,7 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
 def running(command: List[str], health_url: str, log: Path) -> Iterator[subprocess.Popen]:
     """Runs a server until the block ends, stopping it even when the block fails."""
     with log.open("w") as output:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=ENV, stdout=output, stderr=subprocess.STDOUT
-        )
+        process = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=output, stderr=subprocess.STDOUT)
         try:
             wait_until_up(health_url, process, log)
             yield process

@@ -1,0 +1,1 @@
+"""Developer tools: validation, annotation, servers for tests, evaluation and benchmarks."""
