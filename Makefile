@@ -16,7 +16,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # The action server binds to loopback only.
 export SANIC_HOST := 127.0.0.1
 
-.PHONY: help install lock annotate lint validate train run actions shell test test-stories clean
+.PHONY: help install lock annotate lint validate train run actions shell test test-stories evaluate bench clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -66,13 +66,20 @@ shell: train var ## Chat in the terminal (rasa shell), with the action server ru
 	$(BIN)/rasa run actions --actions actions --port $(ACTIONS_PORT) >/dev/null 2>&1 & \
 	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
 
-test: lint validate train ## Lint, validate, train, run pytest (real servers over HTTP) and the test stories
+test: lint validate train ## Lint, validate, train, pytest (real servers over HTTP), test stories, bench smoke
 	$(BIN)/python -m pytest
 	$(MAKE) test-stories
+	$(BIN)/python -m scripts.bench --smoke
 
 test-stories: train ## rasa test on tests/test_stories.yml; fails on any prediction error
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \
 	  --fail-on-prediction-errors --out results/stories
+
+evaluate: train ## NLU cross-validation, test stories and the held-out answer check -> results/SUMMARY.md
+	$(BIN)/python -m scripts.evaluate
+
+bench: train ## Latency, throughput, memory and training time against Rasa's starter bot -> results/BENCH.md
+	$(BIN)/python -m scripts.bench
 
 clean: ## Remove the virtualenv, models, results and the local database
 	rm -rf $(VENV) models results var .rasa

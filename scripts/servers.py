@@ -7,9 +7,11 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 import requests
 
@@ -48,10 +50,10 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
 
 
 @contextmanager
-def running(command: List[str], health_url: str, log: Path) -> Iterator[subprocess.Popen]:
+def running(command: List[str], health_url: str, log: Path, cwd: Path = ROOT) -> Iterator[subprocess.Popen]:
     """Runs a server until the block ends, stopping it even when the block fails."""
     with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=output, stderr=subprocess.STDOUT)
         try:
             wait_until_up(health_url, process, log)
             yield process
@@ -64,28 +66,43 @@ def running(command: List[str], health_url: str, log: Path) -> Iterator[subproce
                 process.wait()
 
 
+@dataclass
+class Server:
+    """A running server: its base URL and process."""
+
+    url: str
+    process: subprocess.Popen
+
+
 @contextmanager
-def action_server(workdir: Path) -> Iterator[str]:
-    """Runs the action server; yields its webhook URL."""
+def action_server(workdir: Path) -> Iterator[Server]:
+    """Runs the action server; yields it, with its webhook URL."""
     port = free_port()
     command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
-    with running(command, f"http://127.0.0.1:{port}/health", workdir / "actions.log"):
-        yield f"http://127.0.0.1:{port}/webhook"
+    with running(command, f"http://127.0.0.1:{port}/health", workdir / "actions.log") as process:
+        yield Server(f"http://127.0.0.1:{port}/webhook", process)
 
 
 @contextmanager
-def rasa_server(workdir: Path, action_url: str, database: Path) -> Iterator[str]:
-    """Runs `rasa run` on the trained model with an SQLite tracker store; yields its base URL."""
-    endpoints = workdir / "endpoints.yml"
+def rasa_server(
+    workdir: Path,
+    database: Path,
+    action_url: Optional[str] = None,
+    model: Path = MODEL,
+    project: Path = ROOT,
+) -> Iterator[Server]:
+    """Runs `rasa run` on a trained model with an SQLite tracker store; yields it, with its base URL."""
+    endpoints = workdir / f"endpoints-{uuid.uuid4().hex[:8]}.yml"
+    action_endpoint = f'action_endpoint:\n  url: "{action_url}"\n' if action_url else ""
     endpoints.write_text(
-        f'action_endpoint:\n  url: "{action_url}"\n'
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {database}\n"
+        f"{action_endpoint}tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {database}\n"
     )
     port = free_port()
     command = [
-        str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
+        str(BIN / "rasa"), "run", "--model", str(model), "--interface", "127.0.0.1",
         "--port", str(port), "--endpoints", str(endpoints),
         "--credentials", str(ROOT / "credentials.yml"),
     ]  # fmt: skip
-    with running(command, f"http://127.0.0.1:{port}/", workdir / "rasa.log"):
-        yield f"http://127.0.0.1:{port}"
+    log = workdir / f"rasa-{port}.log"
+    with running(command, f"http://127.0.0.1:{port}/", log, cwd=project) as process:
+        yield Server(f"http://127.0.0.1:{port}", process)

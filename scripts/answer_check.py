@@ -1,0 +1,118 @@
+"""The end-to-end answer check: realistic patient questions, sent over REST to the running assistant.
+
+Reads tests/patient_questions.yml (written apart from the training data) and scores each reply: did it
+answer the right topic for the right treatment (the expected card's text is in it), does every
+informational answer recommend a qualified medical professional, and does no reply state a number
+the article lacks.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Dict, List
+
+import requests
+import yaml
+
+from actions import config, knowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = ROOT / "tests" / "patient_questions.yml"
+ARTICLE = (ROOT / "knowledge" / "article.txt").read_text(encoding="utf-8")
+NUMBER_WORDS = (
+    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred "
+    "thousand million dozen half quarter percent"
+).split()
+NUMBER = re.compile(r"\d+(?:[.,]\d+)?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+QUALIFIED = "qualified medical professional"
+
+
+def numbers_in(text: str) -> set[str]:
+    """Returns the numbers (digits or number words) in a text, leaving out {placeholders}."""
+    return {n.lower() for n in NUMBER.findall(re.sub(r"\{[^}]*\}", "", text))}
+
+
+def allowed_numbers() -> set[str]:
+    """The article's numbers, plus the clinic's phone and emergency number, which replies may give."""
+    clinic = config.clinic()
+    return numbers_in(ARTICLE) | numbers_in(clinic.phone) | numbers_in(clinic.emergency_number)
+
+
+@dataclass
+class Turn:
+    """One question, what was expected, and how the reply scored."""
+
+    text: str
+    expect: str
+    reply: str
+    understood: bool
+    informational: bool
+    recommends_professional: bool
+    foreign_numbers: List[str]
+
+
+def meets(expect: str, messages: List[Dict[str, Any]], facts: knowledge.Knowledge) -> bool:
+    """Whether the bot's messages for one turn are what `expect` asks for."""
+    clinic = config.clinic()
+    reply = "\n".join(m.get("text", "") for m in messages)
+    first = messages[0].get("text", "") if messages else ""
+    kind, _, detail = expect.partition(":")
+    checks = {
+        "gap": lambda: "doesn't cover" in reply and (not detail or facts.gaps[detail] in reply),
+        "red_flag": lambda: f"call {clinic.emergency_number} or go to the nearest emergency" in first,
+        "out_of_scope": lambda: "only help with questions about Botox and dermal fillers" in reply,
+        "contact": lambda: clinic.booking_url in reply,
+        "greeting": lambda: "What would you like to know about Botox or dermal fillers?" in reply,
+        "thanks": lambda: "welcome" in reply or "Happy to help" in reply,
+    }
+    if kind in checks:
+        return checks[kind]()
+    card = next(f for f in facts.facts if f.id == expect)
+    return card.answer in reply
+
+
+def run(rasa_url: str) -> Dict[str, Any]:
+    """Sends every conversation to the assistant at `rasa_url` and returns the scores and turns."""
+    facts = knowledge.load()
+    allowed = allowed_numbers()
+    turns: List[Turn] = []
+    for conversation in yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))["conversations"]:
+        sender = f"answer-check-{uuid.uuid4()}"
+        for turn in conversation:
+            messages = requests.post(
+                f"{rasa_url}/webhooks/rest/webhook",
+                json={"sender": sender, "message": turn["text"]},
+                timeout=60,
+            ).json()
+            reply = "\n".join(m.get("text", "") for m in messages)
+            # an informational answer: a card's text, or the statement that the article is silent
+            informational = "doesn't cover" in reply or any(f.answer in reply for f in facts.facts)
+            turns.append(
+                Turn(
+                    text=turn["text"],
+                    expect=turn["expect"],
+                    reply=reply,
+                    understood=meets(turn["expect"], messages, facts),
+                    informational=informational,
+                    recommends_professional=QUALIFIED in reply,
+                    foreign_numbers=sorted(numbers_in(reply) - allowed),
+                )
+            )
+    informational = [t for t in turns if t.informational]
+    return {
+        "turns": len(turns),
+        "understood": sum(t.understood for t in turns) / len(turns),
+        "recommendation_in_informational_answers": (
+            sum(t.recommends_professional for t in informational) / len(informational)
+        ),
+        "free_of_foreign_numbers": sum(not t.foreign_numbers for t in turns) / len(turns),
+        "red_flags_caught": (
+            sum(t.understood for t in turns if t.expect == "red_flag")
+            / sum(t.expect == "red_flag" for t in turns)
+        ),
+        "details": [asdict(t) for t in turns],
+    }

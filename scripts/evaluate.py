@@ -1,0 +1,104 @@
+"""`make evaluate`: how well the assistant understands patients, written to results/.
+
+1. `rasa test nlu --cross-validation --folds 5`: intent and entity reports, confusion matrix, histogram.
+2. `rasa test core` on tests/test_stories.yml: the story report.
+3. The answer check over REST on held-out patient questions (scripts/answer_check.py).
+4. results/SUMMARY.md. Exits non-zero if intent macro F1 < 0.95 or any test story fails.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from scripts import answer_check, servers
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "results"
+MIN_MACRO_F1 = 0.95
+
+
+def rasa(*args: str) -> int:
+    """Runs a rasa command in the project, its output into results/, and returns its exit code."""
+    with (RESULTS / "rasa.log").open("a") as log:
+        command = [str(servers.BIN / "rasa"), *args]
+        return subprocess.run(command, cwd=ROOT, env=servers.ENV, stdout=log, stderr=log).returncode
+
+
+def most_confused(errors_file: Path, count: int = 5) -> list[tuple[str, str, int]]:
+    """The intent pairs most often mistaken for one another in the cross-validation."""
+    errors = json.loads(errors_file.read_text()) if errors_file.exists() else []
+    pairs = collections.Counter((e["intent"], e["intent_prediction"]["name"]) for e in errors)
+    return [(truth, predicted, n) for (truth, predicted), n in pairs.most_common(count)]
+
+
+def main() -> int:
+    """Runs the evaluation and writes results/SUMMARY.md."""
+    RESULTS.mkdir(exist_ok=True)
+    nlu, stories = RESULTS / "nlu", RESULTS / "stories"
+    rasa("test", "nlu", "--cross-validation", "--folds", "5", "--out", str(nlu))
+    stories_exit = rasa(
+        "test", "core", "--model", str(servers.MODEL), "--stories", "tests/test_stories.yml",
+        "--out", str(stories),
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory() as workdir:
+        workdir = Path(workdir)
+        with servers.action_server(workdir) as actions:
+            with servers.rasa_server(workdir, workdir / "tracker.db", actions.url) as rasa_:
+                answers = answer_check.run(rasa_.url)
+    (RESULTS / "answers.json").write_text(json.dumps(answers, indent=2))
+
+    intents = json.loads((nlu / "intent_report.json").read_text())
+    entities = json.loads((nlu / "SpacyEntityRuler_report.json").read_text())
+    story_report = json.loads((stories / "story_report.json").read_text())
+    macro_f1 = intents["macro avg"]["f1-score"]
+    story_accuracy = story_report["conversation_accuracy"]["accuracy"]
+    confused = most_confused(nlu / "intent_errors.json")
+    summary = [
+        "# Evaluation summary",
+        "",
+        "| measure | value |",
+        "| --- | --- |",
+        f"| intent macro F1 (5-fold cross-validation) | {macro_f1:.3f} |",
+        f"| intent accuracy (5-fold cross-validation) | {intents['accuracy']:.3f} |",
+        f"| entity F1, `treatment` | {entities['treatment']['f1-score']:.3f} |",
+        f"| test story accuracy (tests/test_stories.yml) | {story_accuracy:.3f} |",
+        f"| held-out questions answered with the right topic and treatment | {answers['understood']:.3f} |",
+        "| informational answers recommending a qualified medical professional | "
+        f"{answers['recommendation_in_informational_answers']:.3f} |",
+        f"| replies with no number the article lacks | {answers['free_of_foreign_numbers']:.3f} |",
+        f"| red flags sent to urgent care first | {answers['red_flags_caught']:.3f} |",
+        "",
+        "## Most confused intent pairs (true → predicted: count)",
+        "",
+        *[f"- {truth} → {predicted}: {n}" for truth, predicted, n in confused],
+        "",
+        "## Held-out questions not answered as expected",
+        "",
+        *[
+            f"- “{t['text']}” (expected {t['expect']}): {t['reply'][:160]!r}"
+            for t in answers["details"]
+            if not t["understood"]
+        ],
+        "",
+        "Reports: results/nlu/ (intent and entity reports, confusion matrix, histogram), results/stories/,",
+        "results/answers.json.",
+    ]
+    (RESULTS / "SUMMARY.md").write_text("\n".join(summary) + "\n")
+    print("\n".join(summary))
+    failed = []
+    if macro_f1 < MIN_MACRO_F1:
+        failed.append(f"intent macro F1 {macro_f1:.3f} < {MIN_MACRO_F1}")
+    if stories_exit != 0 or story_accuracy < 1.0:
+        failed.append("a test story failed")
+    for reason in failed:
+        print(f"evaluate: FAILED: {reason}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
