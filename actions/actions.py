@@ -42,6 +42,14 @@ def is_brand_comparison(tracker: Tracker) -> bool:
     return any(values.count(value) > 1 for value in values)
 
 
+def changed_slots(tracker: Tracker, **values: Any) -> List[EventType]:
+    """Returns SlotSet events for the values that differ from the tracker's.
+
+    Every event lengthens the history that each later turn loads and replays.
+    """
+    return [SlotSet(name, value) for name, value in values.items() if tracker.get_slot(name) != value]
+
+
 def show_notice_once(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """Says what the assistant can and cannot do, the first time it replies in a conversation."""
     if tracker.get_slot("notice_shown"):
@@ -84,10 +92,9 @@ class ActionAnswerQuestion(Action):
             answer = compose_gap(facts, gaps, treatment)
 
         dispatcher.utter_message(text=answer.text, buttons=answer.buttons, facts=list(answer.fact_ids))
-        events += [SlotSet("topic", topic), SlotSet("gap_topics", gaps or None)]
-        if named:
-            events.append(SlotSet("treatment", named))
-        return events
+        return events + changed_slots(
+            tracker, topic=topic, gap_topics=gaps or None, treatment=named or tracker.get_slot("treatment")
+        )
 
 
 class ActionHandleRedFlag(Action):

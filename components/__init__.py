@@ -1,1 +1,5 @@
-"""Custom Rasa NLU components: spaCy tokenisation and entity rules, and the red-flag safety net."""
+"""Custom Rasa NLU components: spaCy tokenisation and entity rules, the classifier, the red-flag net."""
+
+from components import speedups
+
+speedups.apply()

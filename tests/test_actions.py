@@ -52,7 +52,7 @@ async def test_botox_duration_is_three_to_four_months_with_a_referral():
     assert "three to four months" in messages[0]["text"]
     assert QUALIFIED in messages[0]["text"]
     assert messages[0]["facts"] == ["botox_duration"]
-    assert slots == {"topic": "duration", "gap_topics": None, "treatment": "botox"}
+    assert slots == {"topic": "duration", "treatment": "botox"}
 
 
 async def test_a_follow_up_without_a_treatment_uses_the_remembered_one():
@@ -219,3 +219,8 @@ async def test_a_gap_word_that_is_not_about_side_effects_wins_over_them():
     assert "doesn't cover treatment during pregnancy or breastfeeding" in messages[0]["text"]
     messages, _ = await answer(tracker("ask_side_effects", entities=[entity("gap_topic", "downtime")]))
     assert messages[0]["facts"] == ["both_side_effects"]
+
+
+async def test_unchanged_slots_are_not_set_again():
+    _, slots = await answer(tracker("ask_duration", slots={"topic": "duration", "treatment": "botox"}))
+    assert slots == {}
