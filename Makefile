@@ -64,7 +64,7 @@ run: train var ## Start the action server and Rasa (REST and socket.io) on local
 shell: train var ## Chat in the terminal (rasa shell), with the action server running
 	@trap 'kill 0' EXIT; \
 	$(BIN)/rasa run actions --actions actions --port $(ACTIONS_PORT) >/dev/null 2>&1 & \
-	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
+	$(BIN)/rasa shell --model $(MODEL) --interface 127.0.0.1 --endpoints endpoints.yml
 
 test: lint validate train ## Lint, validate, train, pytest (real servers over HTTP), test stories, bench smoke
 	$(BIN)/python -m pytest

@@ -82,8 +82,9 @@ class SpacyEntityRuler(KnowledgeFileComponent, EntityExtractorMixin):
                 for phrase in phrases
             ]
         )
-        # one feature per entity type and one per canonical value
-        names = [(entity, None) for entity in rules]
+        # one feature per entity type and one per canonical value, and one for "no entity at all":
+        # a question that names no treatment, area or gap is more likely off-topic
+        names = [(None, None)] + [(entity, None) for entity in rules]
         names += [(entity, value) for entity, values in rules.items() for value in values]
         self._feature_index = {name: i for i, name in enumerate(names)}
 
@@ -105,6 +106,8 @@ class SpacyEntityRuler(KnowledgeFileComponent, EntityExtractorMixin):
             return
         sequence = scipy.sparse.lil_matrix((len(tokens), len(self._feature_index)))
         sentence = scipy.sparse.lil_matrix((1, len(self._feature_index)))
+        if not found:
+            sentence[0, self._feature_index[(None, None)]] = 1
         for entity in found:
             for name in ((entity["entity"], None), (entity["entity"], entity["value"])):
                 column = self._feature_index.get(name)

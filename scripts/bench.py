@@ -276,6 +276,8 @@ def plot(report: Dict[str, Any], path: Path) -> None:
     latency.set(xlabel="concurrent conversations", ylabel="p95 latency (ms)", title="p95 latency")
     throughput.set(xlabel="concurrent conversations", ylabel="messages / s", title="throughput")
     for axes in (latency, throughput):
+        axes.set_xscale("log")
+        axes.set_xticks(report["plan"]["concurrency"], [str(c) for c in report["plan"]["concurrency"]])
         axes.legend()
         axes.grid(alpha=0.3)
     figure.tight_layout()
