@@ -98,7 +98,7 @@ class ActionAnswerQuestion(Action):
 
 
 class ActionHandleRedFlag(Action):
-    """Sends a patient with a red-flag symptom to urgent care, before anything else."""
+    """Follows the urgent-care direction (utter_urgent_care, by rule) with the clinic's contact."""
 
     def name(self) -> Text:
         """Returns the action's name."""
@@ -107,16 +107,14 @@ class ActionHandleRedFlag(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        """Gives the urgent-care direction, then the clinic's contact, and marks the turn."""
+        """Names the symptoms, gives the clinic's contact and marks the turn for staff."""
         clinic = config.clinic()
         labels = [flag["label"] for flag in tracker.latest_message.get("red_flags") or []]
         dispatcher.utter_message(
-            response="utter_urgent_care",
+            response="utter_when_safe",
             symptoms=" or ".join(labels) or "symptoms like these",
-            emergency_number=clinic.emergency_number,
-        )
-        dispatcher.utter_message(
-            response="utter_when_safe", clinic_name=clinic.name, clinic_phone=clinic.phone
+            clinic_name=clinic.name,
+            clinic_phone=clinic.phone,
         )
         return [SlotSet("red_flag", True), *show_notice_once(dispatcher, tracker)]
 

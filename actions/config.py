@@ -14,12 +14,11 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Clinic:
-    """The clinic's contact details, shown in handoff, booking, scope and urgent-care replies."""
+    """The clinic's contact details, shown in handoff, booking, scope and red-flag replies."""
 
     name: str
     phone: str
     booking_url: str
-    emergency_number: str
 
 
 @lru_cache(maxsize=None)

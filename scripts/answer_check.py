@@ -29,6 +29,8 @@ NUMBER_WORDS = (
 ).split()
 NUMBER = re.compile(r"\d+(?:[.,]\d+)?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 QUALIFIED = "qualified medical professional"
+# Given in utter_urgent_care (domain.yml): the one number a reply may state that the article lacks.
+EMERGENCY_NUMBER = "911"
 
 
 def numbers_in(text: str) -> set[str]:
@@ -37,9 +39,8 @@ def numbers_in(text: str) -> set[str]:
 
 
 def allowed_numbers() -> set[str]:
-    """The article's numbers, plus the clinic's phone and emergency number, which replies may give."""
-    clinic = config.clinic()
-    return numbers_in(ARTICLE) | numbers_in(clinic.phone) | numbers_in(clinic.emergency_number)
+    """The article's numbers, plus the emergency number and the clinic's phone, which replies may give."""
+    return numbers_in(ARTICLE) | {EMERGENCY_NUMBER} | numbers_in(config.clinic().phone)
 
 
 @dataclass
@@ -63,7 +64,7 @@ def meets(expect: str, messages: List[Dict[str, Any]], facts: knowledge.Knowledg
     kind, _, detail = expect.partition(":")
     checks = {
         "gap": lambda: "doesn't cover" in reply and (not detail or facts.gaps[detail] in reply),
-        "red_flag": lambda: f"call {clinic.emergency_number} or go to the nearest emergency" in first,
+        "red_flag": lambda: f"call {EMERGENCY_NUMBER} or go to the nearest emergency" in first,
         "out_of_scope": lambda: "only help with questions about Botox and dermal fillers" in reply,
         "contact": lambda: clinic.booking_url in reply,
         "greeting": lambda: "What would you like to know about Botox or dermal fillers?" in reply,

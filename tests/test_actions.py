@@ -159,22 +159,21 @@ async def test_the_notice_comes_first_once_per_conversation():
     assert "notice_shown" not in slots
 
 
-async def test_red_flag_sends_to_urgent_care_first_and_marks_the_turn():
+async def test_after_the_urgent_care_rule_the_red_flag_action_names_symptoms_and_marks_the_turn():
     flags = [{"id": "vision", "label": "changes in your vision"}]
     messages, slots = await run(
         actions.ActionHandleRedFlag(),
         tracker("report_red_flag", slots={"notice_shown": None}, red_flags=flags),
     )
-    assert messages[0]["response"] == "utter_urgent_care"
+    assert messages[0]["response"] == "utter_when_safe"
     assert messages[0]["symptoms"] == "changes in your vision"
-    assert messages[0]["emergency_number"] == config.clinic().emergency_number
+    assert messages[0]["clinic_phone"] == config.clinic().phone
     assert messages[-1]["response"] == "utter_notice"
     assert slots["red_flag"] is True
 
 
-async def test_a_red_flag_the_classifier_found_alone_still_gets_urgent_care():
+async def test_a_red_flag_the_classifier_found_alone_is_handled_too():
     messages, _ = await run(actions.ActionHandleRedFlag(), tracker("report_red_flag"))
-    assert messages[0]["response"] == "utter_urgent_care"
     assert messages[0]["symptoms"] == "symptoms like these"
 
 

@@ -7,8 +7,10 @@ import sqlite3
 import uuid
 
 import pytest
+import requests
 
-from tests.test_facts import ARTICLE_NUMBERS, numbers_in
+from scripts import servers
+from scripts.answer_check import allowed_numbers, numbers_in
 
 QUALIFIED = "qualified medical professional"
 NOTICE = "I can't diagnose or give personal medical advice"
@@ -30,7 +32,7 @@ def test_how_long_does_botox_last(chat):
     answer = answer_text(messages)
     assert "three to four months" in answer
     assert QUALIFIED in answer
-    assert numbers_in(answer) <= ARTICLE_NUMBERS
+    assert numbers_in(answer) <= allowed_numbers()
 
 
 def test_the_notice_is_shown_once_per_conversation(chat):
@@ -69,7 +71,7 @@ def test_answers_come_from_the_article_with_a_referral(chat, message, expected):
     answer = answer_text(chat(message))
     assert expected in answer
     assert QUALIFIED in answer
-    assert numbers_in(answer) <= ARTICLE_NUMBERS
+    assert numbers_in(answer) <= allowed_numbers()
 
 
 @pytest.mark.parametrize(
@@ -86,7 +88,7 @@ def test_where_the_article_is_silent_the_assistant_says_so(chat, message, gap):
     answer = answer_text(chat(message))
     assert "doesn't cover" in answer and gap in answer
     assert QUALIFIED in answer
-    assert numbers_in(answer) <= ARTICLE_NUMBERS
+    assert numbers_in(answer) <= allowed_numbers()
 
 
 @pytest.mark.parametrize(
@@ -152,3 +154,15 @@ def test_conversations_are_kept_in_the_sqlite_tracker_store(chat, sender, databa
     with sqlite3.connect(database) as db:
         types = [t for (t,) in db.execute("SELECT type_name FROM events WHERE sender_id = ?", (sender,))]
     assert types.count("user") == 1 and "bot" in types and "action" in types
+
+
+def test_red_flags_get_urgent_care_even_when_the_action_server_is_down(workdir):
+    dead_action_server = f"http://127.0.0.1:{servers.free_port()}/webhook"
+    with servers.rasa_server(workdir, workdir / "no-actions.db", dead_action_server) as rasa:
+        reply = requests.post(
+            f"{rasa.url}/webhooks/rest/webhook",
+            json={"sender": "patient", "message": "my lip went white after filler"},
+            timeout=60,
+        )
+    assert reply.status_code == 200
+    assert URGENT in reply.json()[0]["text"]

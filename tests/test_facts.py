@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import yaml
 
 from actions import knowledge
 from actions.answers import NOT_COVERED
+from scripts.answer_check import EMERGENCY_NUMBER, numbers_in
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = (ROOT / "knowledge" / "article.txt").read_text(encoding="utf-8")
@@ -17,18 +17,7 @@ SHARED_ARTICLE = ROOT.parent / "shared" / "article.txt"
 DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 FACTS = knowledge.load()
 
-NUMBER_WORDS = (
-    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred "
-    "thousand million dozen half quarter percent"
-).split()
-NUMBER = re.compile(r"\d+(?:[.,]\d+)?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
-ARTICLE_NUMBERS = {n.lower() for n in NUMBER.findall(ARTICLE)}
-
-
-def numbers_in(text: str) -> set[str]:
-    """Returns the numbers (digits or number words) in a text, leaving out {placeholders}."""
-    return {n.lower() for n in NUMBER.findall(re.sub(r"\{[^}]*\}", "", text))}
+ARTICLE_NUMBERS = numbers_in(ARTICLE)
 
 
 def collapse(text: str) -> str:
@@ -58,12 +47,18 @@ def test_no_response_gap_or_referral_states_a_number_the_article_lacks():
     texts += list(FACTS.gaps.values()) + list(FACTS.referrals)
     texts += [t.question for t in FACTS.topics.values()] + [t.label for t in FACTS.topics.values()]
     for text in texts:
-        assert numbers_in(text) <= ARTICLE_NUMBERS, text
+        assert numbers_in(text) <= ARTICLE_NUMBERS | {EMERGENCY_NUMBER}, text
+
+
+def test_the_emergency_number_is_in_the_urgent_care_reply_only():
+    with_number = [name for name, variations in DOMAIN["responses"].items()
+                   for v in variations if EMERGENCY_NUMBER in numbers_in(v["text"])]  # fmt: skip
+    assert with_number == ["utter_urgent_care"]
 
 
 def test_the_number_check_catches_invented_numbers():
     assert numbers_in("Botox lasts 6 months, or about two weeks.") == {"6", "two"}
-    assert not numbers_in("{emergency_number} and one person") - ARTICLE_NUMBERS
+    assert not numbers_in("{clinic_phone} and one person") - ARTICLE_NUMBERS
 
 
 def test_every_topic_intent_has_a_topic_with_an_answer():
