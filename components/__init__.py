@@ -1,5 +1,5 @@
 """Custom Rasa NLU components: spaCy tokenisation and entity rules, the classifier, the red-flag net."""
 
-from components import speedups
+from components import rasa_patches
 
-speedups.apply()
+rasa_patches.apply()

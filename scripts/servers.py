@@ -75,9 +75,9 @@ class Server:
 
 
 @contextmanager
-def action_server(workdir: Path) -> Iterator[Server]:
-    """Runs the action server; yields it, with its webhook URL."""
-    port = free_port()
+def action_server(workdir: Path, port: Optional[int] = None) -> Iterator[Server]:
+    """Runs the action server (on `port`, or a free one); yields it, with its webhook URL."""
+    port = port or free_port()
     command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
     with running(command, f"http://127.0.0.1:{port}/health", workdir / "actions.log") as process:
         yield Server(f"http://127.0.0.1:{port}/webhook", process)

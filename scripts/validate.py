@@ -1,9 +1,9 @@
 """`rasa data validate`, failing on every warning it prints but one kind that Rasa cannot judge.
 
 Rasa's validator only sees rules and stories, so it warns that a response is unused when a custom
-action utters it (`dispatcher.utter_message(response="utter_x")`) or when one of Rasa's own fallback
-actions does. This script lets exactly those responses through, after checking that each really is
-uttered there, and fails on any other warning.
+action utters it (`dispatcher.utter_message(response="utter_x")`), when components/rasa_patches.py
+does, or when one of Rasa's own fallback actions does. This script lets exactly those responses
+through, after checking that each really is uttered there, and fails on any other warning.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ WARNING = re.compile(r"UserWarning: (.*)")
 
 
 def uttered_by_actions() -> set[str]:
-    """Returns the responses that the custom actions name (and so utter)."""
-    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "actions").glob("*.py"))
+    """Returns the responses that the custom actions and the Rasa patches name (and so utter)."""
+    code = [*(ROOT / "actions").glob("*.py"), *(ROOT / "components").glob("*.py")]
+    source = "\n".join(p.read_text(encoding="utf-8") for p in code)
     return set(re.findall(r'"(utter_\w+)"', source))
 
 

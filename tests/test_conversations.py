@@ -156,13 +156,18 @@ def test_conversations_are_kept_in_the_sqlite_tracker_store(chat, sender, databa
     assert types.count("user") == 1 and "bot" in types and "action" in types
 
 
-def test_red_flags_get_urgent_care_even_when_the_action_server_is_down(workdir):
-    dead_action_server = f"http://127.0.0.1:{servers.free_port()}/webhook"
-    with servers.rasa_server(workdir, workdir / "no-actions.db", dead_action_server) as rasa:
-        reply = requests.post(
-            f"{rasa.url}/webhooks/rest/webhook",
-            json={"sender": "patient", "message": "my lip went white after filler"},
-            timeout=60,
-        )
-    assert reply.status_code == 200
-    assert URGENT in reply.json()[0]["text"]
+def test_with_the_action_server_down_patients_are_told_and_red_flags_still_get_urgent_care(workdir):
+    port = servers.free_port()
+    with servers.rasa_server(workdir, workdir / "outage.db", f"http://127.0.0.1:{port}/webhook") as rasa:
+
+        def ask(text: str, sender: str = "patient") -> list:
+            reply = requests.post(
+                f"{rasa.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+            )
+            assert reply.status_code == 200
+            return reply.json()
+
+        assert URGENT in texts(ask("my lip went white after filler", "red-flag"))[0]
+        assert "can't look that up right now" in " ".join(texts(ask("How long does Botox last?")))
+        with servers.action_server(workdir, port=port):
+            assert "three to four months" in answer_text(ask("How long does Botox last?"))

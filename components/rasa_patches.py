@@ -1,7 +1,9 @@
-"""Two fixes for Rasa 3.6 hot paths that cost more than the assistant's own work, applied on import.
+"""Fixes to Rasa 3.6 that this assistant depends on, applied when Rasa imports this package.
 
-Rasa imports this package in every process that loads the model (`rasa run`, `rasa shell`, `rasa
-test`), so the fixes reach exactly the processes that answer patients. Both keep Rasa's behaviour.
+Rasa imports `components` in every process that loads the model (`rasa run`, `rasa shell`, `rasa
+test`), so the fixes reach exactly the processes that answer patients.
+
+Speed (Rasa's behaviour kept):
 
 1. `RemoteAction._validate_action_result` calls `jsonschema.validate`, which re-checks Rasa's own
    response schema against the JSON Schema meta-schema on every custom action call: about 20 ms per
@@ -11,22 +13,32 @@ test`), so the fixes reach exactly the processes that answer patients. Both keep
    each event the tracker store loads, so a reply's cost grew with the conversation's length. The
    type names are looked up in a table instead, rebuilt whenever a name is missing (a subclass
    imported later).
+
+Resilience:
+
+3. When the action server cannot be reached or fails, Rasa logs the error and the patient gets no
+   reply at all. The patient gets `utter_action_unavailable` instead; answers resume as soon as the
+   action server is back. (Red flags never depend on it: their urgent-care reply is a rule response.)
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text, Type
+from typing import Any, Dict, List, Optional, Text, Type
 
 import jsonschema
 import rasa.shared.utils.common
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
+from rasa.shared.exceptions import RasaException
+
+ACTION_UNAVAILABLE_RESPONSE = "utter_action_unavailable"
 
 _response_validator = jsonschema.validators.validator_for(RemoteAction.action_response_format_spec())(
     RemoteAction.action_response_format_spec()
 )
 _event_types: Dict[Text, Type[Event]] = {}
+_run_remote_action = RemoteAction.run
 
 
 def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
@@ -56,7 +68,18 @@ def _resolve_by_type(type_name: Text, default: Optional[Type[Event]] = None) -> 
     raise ValueError(f"Unknown event name '{type_name}'.")
 
 
+async def _run_or_apologise(self: RemoteAction, output_channel, nlg, tracker, domain) -> List[Event]:
+    try:
+        return await _run_remote_action(self, output_channel, nlg, tracker, domain)
+    except ActionExecutionRejection:
+        raise
+    except RasaException:  # Rasa has logged the cause: connection refused, a timeout, an HTTP error
+        message = await nlg.generate(ACTION_UNAVAILABLE_RESPONSE, tracker, output_channel.name())
+        return [create_bot_utterance(message)] if message else []
+
+
 def apply() -> None:
-    """Installs both fixes (idempotent)."""
+    """Installs the fixes (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result
+    RemoteAction.run = _run_or_apologise
     Event.resolve_by_type = staticmethod(_resolve_by_type)

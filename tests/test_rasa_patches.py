@@ -1,4 +1,4 @@
-"""The Rasa hot-path fixes in components/speedups.py keep Rasa's behaviour."""
+"""The speed fixes in components/rasa_patches.py keep Rasa's behaviour."""
 
 from __future__ import annotations
 
