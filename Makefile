@@ -13,8 +13,6 @@ ACTIONS_PORT := 5055
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
-# The action server binds to loopback only.
-export SANIC_HOST := 127.0.0.1
 
 .PHONY: help install lock annotate lint validate train run actions shell test test-stories evaluate bench clean
 
@@ -53,17 +51,17 @@ var:
 	mkdir -p var
 
 actions: install ## Start the action server alone on 127.0.0.1:5055
-	$(BIN)/rasa run actions --actions actions --port $(ACTIONS_PORT)
+	$(BIN)/python -m actions --port $(ACTIONS_PORT)
 
 run: train var ## Start the action server and Rasa (REST and socket.io) on localhost:5005
 	@trap 'kill 0' EXIT; \
-	$(BIN)/rasa run actions --actions actions --port $(ACTIONS_PORT) & \
+	$(BIN)/python -m actions --port $(ACTIONS_PORT) & \
 	$(BIN)/rasa run --model $(MODEL) --interface 127.0.0.1 --port $(RASA_PORT) \
 	  --endpoints endpoints.yml --credentials credentials.yml
 
 shell: train var ## Chat in the terminal (rasa shell), with the action server running
 	@trap 'kill 0' EXIT; \
-	$(BIN)/rasa run actions --actions actions --port $(ACTIONS_PORT) >/dev/null 2>&1 & \
+	$(BIN)/python -m actions --port $(ACTIONS_PORT) >/dev/null 2>&1 & \
 	$(BIN)/rasa shell --model $(MODEL) --interface 127.0.0.1 --endpoints endpoints.yml
 
 test: lint validate train ## Lint, validate, train, pytest (real servers over HTTP), test stories, bench smoke

@@ -23,7 +23,6 @@ ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "3",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-    "SANIC_HOST": "127.0.0.1",
 }
 
 
@@ -50,10 +49,12 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
 
 
 @contextmanager
-def running(command: List[str], health_url: str, log: Path, cwd: Path = ROOT) -> Iterator[subprocess.Popen]:
+def running(
+    command: List[str], health_url: str, log: Path, cwd: Path = ROOT, env: Optional[dict] = None
+) -> Iterator[subprocess.Popen]:
     """Runs a server until the block ends, stopping it even when the block fails."""
     with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=cwd, env=env or ENV, stdout=output, stderr=subprocess.STDOUT)
         try:
             wait_until_up(health_url, process, log)
             yield process
@@ -75,11 +76,12 @@ class Server:
 
 
 @contextmanager
-def action_server(workdir: Path, port: Optional[int] = None) -> Iterator[Server]:
+def action_server(workdir: Path, port: Optional[int] = None, token: Optional[str] = None) -> Iterator[Server]:
     """Runs the action server (on `port`, or a free one); yields it, with its webhook URL."""
     port = port or free_port()
-    command = [str(BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)]
-    with running(command, f"http://127.0.0.1:{port}/health", workdir / "actions.log") as process:
+    command = [str(BIN / "python"), "-m", "actions", "--port", str(port)]
+    env = {**ENV, "ACTION_SERVER_TOKEN": token or ""}
+    with running(command, f"http://127.0.0.1:{port}/health", workdir / "actions.log", env=env) as process:
         yield Server(f"http://127.0.0.1:{port}/webhook", process)
 
 
