@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import json
 from typing import Any, Dict, List, Optional, Text
 
@@ -119,37 +120,22 @@ class ActionHandleRedFlag(Action):
         return [SlotSet("red_flag", True), *show_notice_once(dispatcher, tracker)]
 
 
-class ActionGreet(Action):
-    """Greets the patient, saying first what the assistant can and cannot do."""
+class NoticeThenResponse(Action, abc.ABC):
+    """Replies with one domain response, filled in with the clinic's details, after the notice (once)."""
 
-    def name(self) -> Text:
-        """Returns the action's name."""
-        return "action_greet"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        """Shows the notice (once) and the greeting."""
-        events = show_notice_once(dispatcher, tracker)
-        dispatcher.utter_message(response="utter_greet")
-        return events
-
-
-class ActionShareClinicContact(Action):
-    """Hands over to the clinic: phone number and booking link."""
-
-    def name(self) -> Text:
-        """Returns the action's name."""
-        return "action_share_clinic_contact"
+    @property
+    @abc.abstractmethod
+    def response(self) -> Text:
+        """The domain response to utter."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        """Gives the clinic's contact details."""
+        """Shows the notice (once) and the response."""
         events = show_notice_once(dispatcher, tracker)
         clinic = config.clinic()
         dispatcher.utter_message(
-            response="utter_clinic_contact",
+            response=self.response,
             clinic_name=clinic.name,
             clinic_phone=clinic.phone,
             booking_url=clinic.booking_url,
@@ -157,23 +143,34 @@ class ActionShareClinicContact(Action):
         return events
 
 
-class ActionExplainScope(Action):
+class ActionGreet(NoticeThenResponse):
+    """Greets the patient, saying first what the assistant can and cannot do."""
+
+    response = "utter_greet"
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_greet"
+
+
+class ActionShareClinicContact(NoticeThenResponse):
+    """Hands over to the clinic: phone number and booking link."""
+
+    response = "utter_clinic_contact"
+
+    def name(self) -> Text:
+        """Returns the action's name."""
+        return "action_share_clinic_contact"
+
+
+class ActionExplainScope(NoticeThenResponse):
     """Answers an off-topic question with what the assistant covers and the clinic's contact."""
+
+    response = "utter_out_of_scope"
 
     def name(self) -> Text:
         """Returns the action's name."""
         return "action_explain_scope"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        """States the scope politely."""
-        events = show_notice_once(dispatcher, tracker)
-        clinic = config.clinic()
-        dispatcher.utter_message(
-            response="utter_out_of_scope", clinic_name=clinic.name, clinic_phone=clinic.phone
-        )
-        return events
 
 
 class ActionDefaultAskAffirmation(Action):

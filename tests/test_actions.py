@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
+import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -120,10 +121,18 @@ async def test_cost_keeps_its_answer_even_with_a_gap_word():
     assert messages[0]["facts"] == ["both_cost"]
 
 
-async def test_two_brands_of_one_treatment_are_a_brand_comparison():
-    text = "is dysport better than xeomin"
-    entities = [treatment("botox", "dysport", 3), treatment("botox", "xeomin", 23)]
-    messages, _ = await answer(tracker("ask_not_covered", text=text, entities=entities))
+@pytest.mark.parametrize(
+    "intent, text",
+    [
+        ("ask_not_covered", "is dysport better than xeomin"),
+        ("ask_duration", "how long does dysport last compared to xeomin"),
+    ],
+)
+async def test_two_brands_of_one_treatment_are_a_brand_comparison_whatever_the_topic(intent, text):
+    entities = [
+        treatment("botox", brand, text.index(brand)) for brand in ("dysport", "xeomin")
+    ]  # fmt: skip
+    messages, _ = await answer(tracker(intent, text=text, entities=entities))
     assert "how one brand compares with another" in messages[0]["text"]
 
 
@@ -203,13 +212,6 @@ async def test_contact_and_scope_replies_carry_the_clinics_details():
     assert messages[0]["clinic_phone"] == clinic.phone and messages[0]["booking_url"] == clinic.booking_url
     messages, _ = await run(actions.ActionExplainScope(), tracker("out_of_scope"))
     assert messages[0]["response"] == "utter_out_of_scope" and messages[0]["clinic_name"] == clinic.name
-
-
-async def test_a_brand_comparison_is_a_gap_whatever_the_topic():
-    text = "how long does dysport last compared to xeomin"
-    entities = [treatment("botox", "dysport", 14), treatment("botox", "xeomin", 39)]
-    messages, _ = await answer(tracker("ask_duration", text=text, entities=entities))
-    assert "how one brand compares with another" in messages[0]["text"]
 
 
 async def test_a_gap_word_that_is_not_about_side_effects_wins_over_them():
