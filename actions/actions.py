@@ -34,12 +34,19 @@ def treatment_in_message(tracker: Tracker) -> Optional[str]:
 def is_brand_comparison(tracker: Tracker) -> bool:
     """True when the message names two different products of the same treatment (Dysport vs Xeomin)."""
     text = tracker.latest_message.get("text") or ""
-    products = {
-        (e["value"], text[e["start"] : e["end"]].lower())
+    spans = sorted(
+        (e["start"], e["end"], e["value"])
         for e in tracker.latest_message.get("entities") or []
         if e.get("entity") == "treatment" and e["value"] != BOTH
-    }
-    values = [value for value, _ in products]
+    )
+    products = []  # adjacent names are one product ("Juvederm Voluma")
+    for start, end, value in spans:
+        if products and not text[products[-1][1] : start].strip():
+            products[-1] = (products[-1][0], end, value)
+        else:
+            products.append((start, end, value))
+    names = {(value, text[start:end].lower()) for start, end, value in products}
+    values = [value for value, _ in names]
     return any(values.count(value) > 1 for value in values)
 
 

@@ -38,7 +38,7 @@ def cards_for(knowledge: Knowledge, topic: str, treatment: Optional[str]) -> Lis
 def _render(knowledge: Knowledge, cards: Sequence[Fact]) -> str:
     if len(cards) == 1:
         return cards[0].answer
-    return "\n\n".join(f"{knowledge.treatments[c.treatment]}: {c.answer}" for c in cards)
+    return "\n\n".join(f"{knowledge.treatments[c.treatment].capitalize()}: {c.answer}" for c in cards)
 
 
 def _for_treatment(knowledge: Knowledge, treatment: Optional[str]) -> str:
@@ -64,17 +64,20 @@ def compose(
 ) -> Answer:
     """Answers a topic for a treatment (botox, filler, both or None).
 
-    `areas` are the face areas named in the question (entity values such as `lips`): cards that name
-    one come first, and an area no card names is said to be outside the article.
+    `areas` are the face areas named in the question (entity values such as `lips`), used by topics
+    whose cards name areas: the asked treatment's card, then any card naming the area; an area no card
+    names is said to be outside the article.
     """
     cards = cards_for(knowledge, topic, treatment)
     prefix = ""
-    if areas:
+    if areas and any(f.areas for f in knowledge.facts if f.topic == topic):
         by_area = [c for area in areas for c in knowledge.cards_for_area(topic, area)]
         missing = [area.replace("_", " ") for area in areas if not knowledge.cards_for_area(topic, area)]
         if missing:
             prefix = f"The clinic's article doesn't specifically mention the {' or the '.join(missing)}. "
-        cards = list(dict.fromkeys(by_area + cards))
+        # the asked treatment's own card first, then the cards of the other that name the area
+        own = cards if treatment in (BOTOX, FILLER) else []
+        cards = list(dict.fromkeys(own + by_area)) or cards
     if not cards:
         label = knowledge.topics[topic].label
         return Answer(

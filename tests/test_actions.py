@@ -136,11 +136,19 @@ async def test_two_brands_of_one_treatment_are_a_brand_comparison_whatever_the_t
     assert "how one brand compares with another" in messages[0]["text"]
 
 
-async def test_an_area_the_article_names_picks_its_card():
+async def test_an_area_question_gives_the_asked_treatment_then_the_one_the_article_names():
     messages, _ = await answer(
         tracker("ask_treatment_areas", entities=[entity("area", "lips"), treatment("botox", "botox")])
     )
-    assert messages[0]["facts"] == ["filler_treatment_areas", "botox_treatment_areas"]
+    assert messages[0]["facts"] == ["botox_treatment_areas", "filler_treatment_areas"]
+    messages, _ = await answer(tracker("ask_treatment_areas", entities=[entity("area", "lips")]))
+    assert messages[0]["facts"] == ["filler_treatment_areas"]
+
+
+async def test_areas_only_matter_to_the_treatment_areas_topic():
+    messages, _ = await answer(tracker("ask_suitability", entities=[entity("area", "eye_area")]))
+    assert messages[0]["facts"] == ["both_suitability"]
+    assert "doesn't specifically mention" not in messages[0]["text"]
 
 
 async def test_an_area_the_article_does_not_name_is_said_to_be_outside_it():
@@ -225,3 +233,10 @@ async def test_a_gap_word_that_is_not_about_side_effects_wins_over_them():
 async def test_unchanged_slots_are_not_set_again():
     _, slots = await answer(tracker("ask_duration", slots={"topic": "duration", "treatment": "botox"}))
     assert slots == {}
+
+
+async def test_one_product_named_in_two_words_is_not_a_brand_comparison():
+    text = "how long does juvederm voluma last"
+    entities = [treatment("filler", word, text.index(word)) for word in ("juvederm", "voluma")]
+    messages, _ = await answer(tracker("ask_duration", text=text, entities=entities))
+    assert messages[0]["facts"] == ["filler_duration"]
