@@ -44,7 +44,7 @@ lint: install ## ruff: lint and format check (Google docstrings) on the Python c
 validate: install ## Check the training data, domain and config (rasa data validate)
 	$(BIN)/python scripts/validate.py
 
-train: install ## Train the model; Rasa skips it when data, config and knowledge are unchanged
+train: install ## Train the model; components whose inputs are unchanged come from Rasa's cache
 	$(BIN)/rasa train --fixed-model-name clinic
 
 var:
