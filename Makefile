@@ -38,8 +38,8 @@ annotate: install ## Re-annotate entities in data/nlu.yml and tests/test_stories
 	$(BIN)/python -m scripts.annotate_nlu
 
 lint: install ## ruff: lint and format check (Google docstrings) on the Python code
-	$(BIN)/ruff check actions components scripts tests
-	$(BIN)/ruff format --check actions components scripts tests
+	$(BIN)/ruff check actions channels components scripts tests
+	$(BIN)/ruff format --check actions channels components scripts tests
 
 validate: install ## Check the training data, domain and config (rasa data validate)
 	$(BIN)/python scripts/validate.py

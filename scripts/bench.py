@@ -151,6 +151,7 @@ def measure(project: Path, model: Path, workdir: Path, plan: Plan, with_actions:
                 actions.url if actions else None,
                 model=model,
                 project=project,
+                credentials=project / "credentials.yml",  # each bot its own channels
             )
         )
         conversations(rasa.url, 1, 1)

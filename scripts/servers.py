@@ -92,6 +92,7 @@ def rasa_server(
     action_url: Optional[str] = None,
     model: Path = MODEL,
     project: Path = ROOT,
+    credentials: Path = ROOT / "credentials.yml",
 ) -> Iterator[Server]:
     """Runs `rasa run` on a trained model with an SQLite tracker store; yields it, with its base URL."""
     endpoints = workdir / f"endpoints-{uuid.uuid4().hex[:8]}.yml"
@@ -103,7 +104,7 @@ def rasa_server(
     command = [
         str(BIN / "rasa"), "run", "--model", str(model), "--interface", "127.0.0.1",
         "--port", str(port), "--endpoints", str(endpoints),
-        "--credentials", str(ROOT / "credentials.yml"),
+        "--credentials", str(credentials),
     ]  # fmt: skip
     log = workdir / f"rasa-{port}.log"
     with running(command, f"http://127.0.0.1:{port}/", log, cwd=project) as process:

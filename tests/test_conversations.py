@@ -171,3 +171,40 @@ def test_with_the_action_server_down_patients_are_told_and_red_flags_still_get_u
         assert "can't look that up right now" in " ".join(texts(ask("How long does Botox last?")))
         with servers.action_server(workdir, port=port):
             assert "three to four months" in answer_text(ask("How long does Botox last?"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"message": "hi"},
+        {"sender": "", "message": "hi"},
+        {"sender": "s" * 1000, "message": "hi"},
+        {"sender": "a\nb", "message": "hi"},
+        {"sender": "patient", "message": 123},
+        {"sender": "patient", "message": None},
+        {"sender": "patient", "message": "botox " * 17_000},
+        ["not", "an", "object"],
+    ],
+    ids=[
+        "no sender",
+        "empty sender",
+        "1000-char sender",
+        "control sender",
+        "number",
+        "null",
+        "100 KB",
+        "list",
+    ],
+)
+def test_malformed_requests_are_refused_with_a_400(rasa_url, body):
+    reply = requests.post(f"{rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
+    assert reply.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "data", [b"{not json", b'{"sender": "x", "message": "\xff\xfe"}'], ids=["invalid JSON", "invalid UTF-8"]
+)
+def test_undecodable_bodies_are_refused_with_a_400(rasa_url, data):
+    headers = {"Content-Type": "application/json"}
+    reply = requests.post(f"{rasa_url}/webhooks/rest/webhook", data=data, headers=headers, timeout=60)
+    assert reply.status_code == 400

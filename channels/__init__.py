@@ -1,0 +1,1 @@
+"""Input channels: Rasa's REST channel with its input checked."""
