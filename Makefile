@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install lock annotate lint validate train run actions shell test test-stories evaluate bench clean
+.PHONY: help install lock annotate lint validate train run actions shell test test-stories evaluate bench purge clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -78,6 +78,9 @@ evaluate: train ## NLU cross-validation, test stories and the held-out answer ch
 
 bench: train ## Latency, throughput, memory and training time against Rasa's starter bot -> results/BENCH.md
 	$(BIN)/python -m scripts.bench
+
+purge: install ## Delete conversations idle for more than DAYS days from the tracker store (DAYS=90)
+	$(BIN)/python -m scripts.purge --days $(or $(DAYS),90)
 
 clean: ## Remove the virtualenv, models, results and the local database
 	rm -rf $(VENV) models results var .rasa

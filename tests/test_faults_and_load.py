@@ -1,0 +1,67 @@
+"""Load and faults on the real servers with the default SQLite store: nothing lost, nothing reordered."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from scripts import servers
+
+CONVERSATIONS = 50
+MESSAGES = 20
+QUESTIONS = ["what is botox", "how long does it last", "and fillers?", "is it safe", "thanks"]
+
+
+def converse(url: str, sender: str) -> list[list[str]]:
+    """Sends MESSAGES messages in order; returns each reply's texts."""
+    with requests.Session() as session:
+        replies = []
+        for i in range(MESSAGES):
+            reply = session.post(
+                f"{url}/webhooks/rest/webhook",
+                json={"sender": sender, "message": QUESTIONS[i % len(QUESTIONS)]},
+                timeout=300,
+            )
+            assert reply.status_code == 200, reply.text
+            replies.append([m.get("text", "") for m in reply.json()])
+        return replies
+
+
+def test_fifty_concurrent_conversations_lose_and_reorder_nothing(rasa_url, database):
+    senders = [f"load-{uuid.uuid4()}" for _ in range(CONVERSATIONS)]
+    with ThreadPoolExecutor(CONVERSATIONS) as pool:
+        all_replies = list(pool.map(lambda s: converse(rasa_url, s), senders))
+
+    assert all(len(replies) == MESSAGES and all(replies) for replies in all_replies)
+    with sqlite3.connect(database) as db:
+        for sender, replies in zip(senders, all_replies):
+            rows = db.execute(
+                "SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", (sender,)
+            ).fetchall()
+            user_texts = [data for kind, data in rows if kind == "user"]
+            assert len(user_texts) == MESSAGES  # every message stored once
+            for i, data in enumerate(user_texts):  # in the order sent
+                assert f'"text": "{QUESTIONS[i % len(QUESTIONS)]}"' in data
+            bot_events = sum(kind == "bot" for kind, _ in rows)
+            assert bot_events == sum(len(reply) for reply in replies)  # every reply stored
+
+
+def test_a_restarted_rasa_server_keeps_the_conversation_and_its_context(workdir):
+    database = workdir / "restart.db"
+    with servers.action_server(workdir) as actions:
+
+        def ask(url: str, text: str) -> str:
+            reply = requests.post(
+                f"{url}/webhooks/rest/webhook", json={"sender": "patient", "message": text}, timeout=60
+            )
+            return " ".join(m.get("text", "") for m in reply.json())
+
+        with servers.rasa_server(workdir, database, actions.url) as rasa:
+            assert "protein produced by the bacterium" in ask(rasa.url, "what is botox?")
+        with servers.rasa_server(workdir, database, actions.url) as rasa:
+            answer = ask(rasa.url, "how long does it last?")
+    assert "three to four months" in answer  # still about Botox
+    assert "I can't diagnose" not in answer  # and the notice is not shown again

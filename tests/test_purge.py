@@ -1,0 +1,36 @@
+"""`make purge`: deletes exactly the conversations idle for longer than the retention period."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+
+from scripts import purge
+
+DAY = 86_400
+
+
+def test_purge_deletes_exactly_the_conversations_idle_for_too_long(chat, database):
+    old, recent, mixed = (f"purge-{name}-{uuid.uuid4()}" for name in ("old", "recent", "mixed"))
+    for sender in (old, recent, mixed):
+        chat("what is botox", conversation=sender)
+    with sqlite3.connect(database) as db:
+        db.execute("UPDATE events SET timestamp = timestamp - 100 * ? WHERE sender_id = ?", (DAY, old))
+        # an old conversation that went on recently is kept whole
+        db.execute(
+            "UPDATE events SET timestamp = timestamp - 100 * ? WHERE sender_id = ? AND type_name != 'bot'",
+            (DAY, mixed),
+        )
+        counts_before = dict(db.execute("SELECT sender_id, COUNT(*) FROM events GROUP BY sender_id"))
+
+    deleted = purge.purge(f"sqlite:///{database}", days=90)
+
+    assert old in deleted and recent not in deleted and mixed not in deleted
+    with sqlite3.connect(database) as db:
+        counts_after = dict(db.execute("SELECT sender_id, COUNT(*) FROM events GROUP BY sender_id"))
+    assert old not in counts_after
+    assert {s: n for s, n in counts_before.items() if s not in deleted} == counts_after
+
+
+def test_the_default_store_is_the_one_endpoints_yml_names():
+    assert purge.store_url(purge.ROOT / "endpoints.yml") == f"sqlite:///{purge.ROOT / 'var' / 'tracker.db'}"
