@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Dict, List
 
-import requests
 import yaml
 
 from actions import config, knowledge
+from scripts import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "patient_questions.yml"
@@ -84,11 +84,7 @@ def run(rasa_url: str) -> Dict[str, Any]:
     for conversation in yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))["conversations"]:
         sender = f"answer-check-{uuid.uuid4()}"
         for turn in conversation:
-            messages = requests.post(
-                f"{rasa_url}/webhooks/rest/webhook",
-                json={"sender": sender, "message": turn["text"]},
-                timeout=60,
-            ).json()
+            messages = servers.say(rasa_url, sender, turn["text"])
             reply = "\n".join(m.get("text", "") for m in messages)
             # an informational answer: a card's text, or the statement that the article is silent
             informational = "doesn't cover" in reply or any(f.answer in reply for f in facts.facts)

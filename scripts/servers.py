@@ -67,6 +67,15 @@ def running(
                 process.wait()
 
 
+def say(rasa_url: str, sender: str, text: str, session: Optional[requests.Session] = None) -> List[dict]:
+    """Sends a patient's message over the REST channel; returns the bot's messages (fails on non-200)."""
+    reply = (session or requests).post(
+        f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=300
+    )
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
 @dataclass
 class Server:
     """A running server: its base URL and process."""

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
-import requests
 
 from scripts import servers
 
@@ -45,12 +44,6 @@ def chat(rasa_url: str, sender: str) -> Chat:
     """Sends a message over REST as `sender` (or another id) and returns the bot's messages."""
 
     def send(text: str, conversation: str = sender) -> List[Dict[str, Any]]:
-        reply = requests.post(
-            f"{rasa_url}/webhooks/rest/webhook",
-            json={"sender": conversation, "message": text},
-            timeout=60,
-        )
-        assert reply.status_code == 200, reply.text
-        return reply.json()
+        return servers.say(rasa_url, conversation, text)
 
     return send

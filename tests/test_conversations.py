@@ -159,18 +159,12 @@ def test_conversations_are_kept_in_the_sqlite_tracker_store(chat, sender, databa
 def test_with_the_action_server_down_patients_are_told_and_red_flags_still_get_urgent_care(workdir):
     port = servers.free_port()
     with servers.rasa_server(workdir, workdir / "outage.db", f"http://127.0.0.1:{port}/webhook") as rasa:
-
-        def ask(text: str, sender: str = "patient") -> list:
-            reply = requests.post(
-                f"{rasa.url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
-            )
-            assert reply.status_code == 200
-            return reply.json()
-
-        assert URGENT in texts(ask("my lip went white after filler", "red-flag"))[0]
-        assert "can't look that up right now" in " ".join(texts(ask("How long does Botox last?")))
+        assert URGENT in texts(servers.say(rasa.url, "red-flag", "my lip went white after filler"))[0]
+        outage = servers.say(rasa.url, "patient", "How long does Botox last?")
+        assert "can't look that up right now" in " ".join(texts(outage))
         with servers.action_server(workdir, port=port):
-            assert "three to four months" in answer_text(ask("How long does Botox last?"))
+            back = servers.say(rasa.url, "patient", "How long does Botox last?")
+            assert "three to four months" in answer_text(back)
 
 
 @pytest.mark.parametrize(

@@ -18,16 +18,10 @@ QUESTIONS = ["what is botox", "how long does it last", "and fillers?", "is it sa
 def converse(url: str, sender: str) -> list[list[str]]:
     """Sends MESSAGES messages in order; returns each reply's texts."""
     with requests.Session() as session:
-        replies = []
-        for i in range(MESSAGES):
-            reply = session.post(
-                f"{url}/webhooks/rest/webhook",
-                json={"sender": sender, "message": QUESTIONS[i % len(QUESTIONS)]},
-                timeout=300,
-            )
-            assert reply.status_code == 200, reply.text
-            replies.append([m.get("text", "") for m in reply.json()])
-        return replies
+        return [
+            [m.get("text", "") for m in servers.say(url, sender, QUESTIONS[i % len(QUESTIONS)], session)]
+            for i in range(MESSAGES)
+        ]
 
 
 def test_fifty_concurrent_conversations_lose_and_reorder_nothing(rasa_url, database):
@@ -54,10 +48,7 @@ def test_a_restarted_rasa_server_keeps_the_conversation_and_its_context(workdir)
     with servers.action_server(workdir) as actions:
 
         def ask(url: str, text: str) -> str:
-            reply = requests.post(
-                f"{url}/webhooks/rest/webhook", json={"sender": "patient", "message": text}, timeout=60
-            )
-            return " ".join(m.get("text", "") for m in reply.json())
+            return " ".join(m.get("text", "") for m in servers.say(url, "patient", text))
 
         with servers.rasa_server(workdir, database, actions.url) as rasa:
             assert "protein produced by the bacterium" in ask(rasa.url, "what is botox?")
