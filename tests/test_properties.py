@@ -15,7 +15,11 @@ from scripts.answer_check import allowed_numbers, numbers_in
 FACTS = knowledge.load()
 SERVER = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=50),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=50),
     lambda children: st.lists(children, max_size=3)
     | st.dictionaries(st.text(max_size=10), children, max_size=3),
     max_leaves=8,
