@@ -7,6 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/clinic.tar.gz
 RASA_PORT ?= 5005
+# Web pages allowed to call Rasa from a browser: exact origins only, separated by spaces (a pattern with
+# regular-expression characters would be matched unanchored by sanic-cors).
+CORS_ORIGINS ?= http://localhost:8000
 # The action server port must match endpoints.yml.
 ACTIONS_PORT := 5055
 
@@ -57,7 +60,7 @@ run: train var ## Start the action server and Rasa (REST and socket.io) on local
 	@trap 'kill 0' EXIT; \
 	$(BIN)/python -m actions --port $(ACTIONS_PORT) & \
 	$(BIN)/rasa run --model $(MODEL) --interface 127.0.0.1 --port $(RASA_PORT) \
-	  --endpoints endpoints.yml --credentials credentials.yml
+	  --endpoints endpoints.yml --credentials credentials.yml --cors $(CORS_ORIGINS)
 
 shell: train var ## Chat in the terminal (rasa shell), with the action server running
 	@trap 'kill 0' EXIT; \

@@ -102,6 +102,7 @@ def rasa_server(
     model: Path = MODEL,
     project: Path = ROOT,
     credentials: Path = ROOT / "credentials.yml",
+    cors: Optional[List[str]] = None,
 ) -> Iterator[Server]:
     """Runs `rasa run` on a trained model with an SQLite tracker store; yields it, with its base URL."""
     endpoints = workdir / f"endpoints-{uuid.uuid4().hex[:8]}.yml"
@@ -114,7 +115,7 @@ def rasa_server(
         str(BIN / "rasa"), "run", "--model", str(model), "--interface", "127.0.0.1",
         "--port", str(port), "--endpoints", str(endpoints),
         "--credentials", str(credentials),
-    ]  # fmt: skip
+    ] + (["--cors", *cors] if cors else [])  # fmt: skip
     log = workdir / f"rasa-{port}.log"
     with running(command, f"http://127.0.0.1:{port}/", log, cwd=project) as process:
         yield Server(f"http://127.0.0.1:{port}", process)

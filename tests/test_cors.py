@@ -1,0 +1,42 @@
+"""CORS: only the configured page may call Rasa from a browser; look-alike origins get nothing."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from scripts import servers
+
+PAGE = "http://localhost:8000"
+
+
+@pytest.fixture(scope="module")
+def rasa_with_cors(workdir):
+    with servers.rasa_server(workdir, workdir / "cors.db", cors=[PAGE]) as rasa:
+        yield rasa.url
+
+
+def allowed_origin(url: str, origin: str) -> str | None:
+    reply = requests.options(
+        f"{url}/webhooks/rest/webhook",
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+        timeout=30,
+    )
+    return reply.headers.get("Access-Control-Allow-Origin")
+
+
+def test_the_configured_page_may_call(rasa_with_cors):
+    assert allowed_origin(rasa_with_cors, PAGE) == PAGE
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://localhost:8000.evil.test",
+        "http://evil.test",
+        "http://localhost:8001",
+        "https://localhost:8000",
+    ],
+)
+def test_look_alike_and_other_origins_get_no_cors_headers(rasa_with_cors, origin):
+    assert allowed_origin(rasa_with_cors, origin) is None
