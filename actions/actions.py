@@ -100,9 +100,7 @@ class ActionAnswerQuestion(Action):
             answer = compose_gap(facts, gaps, treatment)
 
         dispatcher.utter_message(text=answer.text, buttons=answer.buttons, facts=list(answer.fact_ids))
-        return events + changed_slots(
-            tracker, topic=topic, gap_topics=gaps or None, treatment=named or tracker.get_slot("treatment")
-        )
+        return events + changed_slots(tracker, topic=topic, gap_topics=gaps or None, treatment=treatment)
 
 
 class ActionHandleRedFlag(Action):

@@ -21,11 +21,13 @@ class IntentClassifier(LogisticRegressionClassifier):
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Predicts the intent of each message that has words in it."""
-        blank = [m for m in messages if not (m.get(TEXT) or "").strip()]
-        for message in blank:
-            message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [], add_to_output=True)
-        worded = [m for m in messages if m not in blank]
+        worded = []
+        for message in messages:
+            if (message.get(TEXT) or "").strip():
+                worded.append(message)
+            else:
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
         if worded:
             super().process(worded)
         return messages

@@ -34,9 +34,8 @@ from rasa.shared.exceptions import RasaException
 
 ACTION_UNAVAILABLE_RESPONSE = "utter_action_unavailable"
 
-_response_validator = jsonschema.validators.validator_for(RemoteAction.action_response_format_spec())(
-    RemoteAction.action_response_format_spec()
-)
+_response_schema = RemoteAction.action_response_format_spec()
+_response_validator = jsonschema.validators.validator_for(_response_schema)(_response_schema)
 _event_types: Dict[Text, Type[Event]] = {}
 _run_remote_action = RemoteAction.run
 

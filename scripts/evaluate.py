@@ -47,9 +47,8 @@ def main() -> int:
     )  # fmt: skip
     with tempfile.TemporaryDirectory() as workdir:
         workdir = Path(workdir)
-        with servers.action_server(workdir) as actions:
-            with servers.rasa_server(workdir, workdir / "tracker.db", actions.url) as rasa_:
-                answers = answer_check.run(rasa_.url)
+        with servers.assistant(workdir, workdir / "tracker.db") as rasa_:
+            answers = answer_check.run(rasa_.url)
     (RESULTS / "answers.json").write_text(json.dumps(answers, indent=2))
 
     intents = json.loads((nlu / "intent_report.json").read_text())

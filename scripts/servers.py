@@ -119,3 +119,11 @@ def rasa_server(
     log = workdir / f"rasa-{port}.log"
     with running(command, f"http://127.0.0.1:{port}/", log, cwd=project) as process:
         yield Server(f"http://127.0.0.1:{port}", process)
+
+
+@contextmanager
+def assistant(workdir: Path, database: Path) -> Iterator[Server]:
+    """Runs the action server and the Rasa server with it; yields the Rasa server."""
+    with action_server(workdir) as actions:
+        with rasa_server(workdir, database, actions.url) as rasa:
+            yield rasa

@@ -28,9 +28,8 @@ def database(workdir: Path) -> Path:
 @pytest.fixture(scope="session")
 def rasa_url(workdir: Path, database: Path) -> Iterator[str]:
     """The base URL of a running Rasa server, with its action server."""
-    with servers.action_server(workdir) as actions:
-        with servers.rasa_server(workdir, database, actions.url) as rasa:
-            yield rasa.url
+    with servers.assistant(workdir, database) as rasa:
+        yield rasa.url
 
 
 @pytest.fixture
