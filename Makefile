@@ -9,7 +9,11 @@ MODEL := models/clinic.tar.gz
 RASA_PORT ?= 5005
 # Web pages allowed to call Rasa from a browser: exact origins only, separated by spaces (a pattern with
 # regular-expression characters would be matched unanchored by sanic-cors).
-CORS_ORIGINS ?= http://localhost:8000
+export CORS_ORIGINS ?= http://localhost:8000
+# The demo clinic page with the chat widget (make run).
+SITE_PORT ?= 8000
+WIDGET := widget/dist/clinic-chat.js
+CHROMIUM := /usr/bin/chromium
 # The action server port must match endpoints.yml.
 ACTIONS_PORT := 5055
 
@@ -17,7 +21,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install lock annotate lint validate train run actions shell test test-stories evaluate bench purge clean
+.PHONY: help install lock annotate lint validate train widget browser run actions shell test test-stories evaluate bench purge clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -53,12 +57,25 @@ train: install ## Train the model; components whose inputs are unchanged come fr
 var:
 	mkdir -p var
 
+$(WIDGET): widget/package-lock.json widget/build.mjs widget/src/clinic-chat.js widget/demo/index.html
+	cd widget && npm ci --no-audit --no-fund && node build.mjs
+
+widget: $(WIDGET) ## Build the website chat widget and demo page into widget/dist (npm ci from the lock file)
+
+$(CHROMIUM):
+	@[ "$$(id -u)" = 0 ] || { echo "The browser tests need Debian's chromium: run 'apt-get install -y chromium' as root."; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+browser: $(CHROMIUM) ## Install Debian's chromium for the browser tests (as root), unless it is there
+
 actions: install ## Start the action server alone on 127.0.0.1:5055
 	$(BIN)/python -m actions --port $(ACTIONS_PORT)
 
-run: train var ## Start the action server and Rasa (REST and socket.io) on localhost:5005
+run: train widget var ## Start the action server, Rasa (REST and socket.io) on :5005 and the demo page on :8000
 	@trap 'kill 0' EXIT; \
 	$(BIN)/python -m actions --port $(ACTIONS_PORT) & \
+	$(BIN)/python -m http.server $(SITE_PORT) --bind 127.0.0.1 --directory widget/dist >/dev/null 2>&1 & \
+	echo "Demo clinic page with the chat widget: http://localhost:$(SITE_PORT)"; \
 	$(BIN)/rasa run --model $(MODEL) --interface 127.0.0.1 --port $(RASA_PORT) \
 	  --endpoints endpoints.yml --credentials credentials.yml --cors $(CORS_ORIGINS)
 
@@ -67,7 +84,7 @@ shell: train var ## Chat in the terminal (rasa shell), with the action server ru
 	$(BIN)/python -m actions --port $(ACTIONS_PORT) >/dev/null 2>&1 & \
 	$(BIN)/rasa shell --model $(MODEL) --interface 127.0.0.1 --endpoints endpoints.yml
 
-test: lint validate train ## Lint, validate, train, pytest (real servers over HTTP), test stories, bench smoke
+test: lint validate train widget browser ## Lint, validate, train, pytest (real servers, real browser), stories, bench smoke
 	$(BIN)/python -m pytest
 	$(MAKE) test-stories
 	$(BIN)/python -m scripts.bench --smoke
@@ -86,4 +103,4 @@ purge: install ## Delete conversations idle for more than DAYS days from the tra
 	$(BIN)/python -m scripts.purge --days $(or $(DAYS),90)
 
 clean: ## Remove the virtualenv, models, results and the local database
-	rm -rf $(VENV) models results var .rasa
+	rm -rf $(VENV) models results var .rasa artifacts widget/node_modules widget/dist

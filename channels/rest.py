@@ -6,20 +6,22 @@ share one conversation, and it answers a message that is not text with silence. 
 
 from __future__ import annotations
 
-from typing import Text
+from typing import Any, Callable, Text
 
 from rasa.core.channels.rest import RestInput
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
-MAX_SENDER_LENGTH = 128
-MAX_MESSAGE_LENGTH = 20_000
+from channels.checks import BadInput, checked_message, checked_sender
 
 
-def _body(req: Request) -> dict:
+def _field(req: Request, name: str, check: Callable[[Any], str]) -> str:
     if not isinstance(req.json, dict):
         raise InvalidUsage("The body must be a JSON object with 'sender' and 'message'.")
-    return req.json
+    try:
+        return check(req.json.get(name))
+    except BadInput as error:
+        raise InvalidUsage(str(error)) from error
 
 
 class ValidatedRestInput(RestInput):
@@ -31,17 +33,7 @@ class ValidatedRestInput(RestInput):
         return "rest"
 
     async def _extract_sender(self, req: Request) -> Text:
-        sender = _body(req).get("sender")
-        if not isinstance(sender, str) or not sender.strip():
-            raise InvalidUsage("'sender' must be a non-empty string identifying the conversation.")
-        if len(sender) > MAX_SENDER_LENGTH or not sender.isprintable():
-            raise InvalidUsage(f"'sender' must be at most {MAX_SENDER_LENGTH} printable characters.")
-        return sender
+        return _field(req, "sender", checked_sender)
 
     def _extract_message(self, req: Request) -> Text:
-        message = _body(req).get("message")
-        if not isinstance(message, str):
-            raise InvalidUsage("'message' must be a string.")
-        if len(message) > MAX_MESSAGE_LENGTH:
-            raise InvalidUsage(f"'message' must be at most {MAX_MESSAGE_LENGTH} characters.")
-        return message
+        return _field(req, "message", checked_message)

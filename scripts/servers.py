@@ -103,21 +103,26 @@ def rasa_server(
     project: Path = ROOT,
     credentials: Path = ROOT / "credentials.yml",
     cors: Optional[List[str]] = None,
+    port: Optional[int] = None,
 ) -> Iterator[Server]:
-    """Runs `rasa run` on a trained model with an SQLite tracker store; yields it, with its base URL."""
+    """Runs `rasa run` on a trained model with an SQLite tracker store; yields it, with its base URL.
+
+    `cors` lists the exact web origins allowed to call it, over REST and socket.io alike.
+    """
     endpoints = workdir / f"endpoints-{uuid.uuid4().hex[:8]}.yml"
     action_endpoint = f'action_endpoint:\n  url: "{action_url}"\n' if action_url else ""
     endpoints.write_text(
         f"{action_endpoint}tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {database}\n"
     )
-    port = free_port()
+    port = port or free_port()
     command = [
         str(BIN / "rasa"), "run", "--model", str(model), "--interface", "127.0.0.1",
         "--port", str(port), "--endpoints", str(endpoints),
         "--credentials", str(credentials),
     ] + (["--cors", *cors] if cors else [])  # fmt: skip
     log = workdir / f"rasa-{port}.log"
-    with running(command, f"http://127.0.0.1:{port}/", log, cwd=project) as process:
+    env = {**ENV, "CORS_ORIGINS": " ".join(cors or [])}
+    with running(command, f"http://127.0.0.1:{port}/", log, cwd=project, env=env) as process:
         yield Server(f"http://127.0.0.1:{port}", process)
 
 

@@ -1,0 +1,30 @@
+"""What a patient's message and conversation id must look like, for every channel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_SENDER_LENGTH = 128
+MAX_MESSAGE_LENGTH = 20_000
+
+
+class BadInput(ValueError):
+    """A request the assistant refuses; the text says what is wrong."""
+
+
+def checked_sender(sender: Any) -> str:
+    """Returns `sender` if it is a usable conversation id, else raises BadInput."""
+    if not isinstance(sender, str) or not sender.strip():
+        raise BadInput("'sender' must be a non-empty string identifying the conversation.")
+    if len(sender) > MAX_SENDER_LENGTH or not sender.isprintable():
+        raise BadInput(f"'sender' must be at most {MAX_SENDER_LENGTH} printable characters.")
+    return sender
+
+
+def checked_message(message: Any) -> str:
+    """Returns `message` if it is text of an acceptable length, else raises BadInput."""
+    if not isinstance(message, str):
+        raise BadInput("'message' must be a string.")
+    if len(message) > MAX_MESSAGE_LENGTH:
+        raise BadInput(f"'message' must be at most {MAX_MESSAGE_LENGTH} characters.")
+    return message
