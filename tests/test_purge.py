@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import uuid
 
+from review.config import PROJECT_ROOT, tracker_store_url
 from scripts import purge
 
 DAY = 86_400
@@ -32,5 +33,6 @@ def test_purge_deletes_exactly_the_conversations_idle_for_too_long(chat, databas
     assert {s: n for s, n in counts_before.items() if s not in deleted} == counts_after
 
 
-def test_the_default_store_is_the_one_endpoints_yml_names():
-    assert purge.store_url(purge.ROOT / "endpoints.yml") == f"sqlite:///{purge.ROOT / 'var' / 'tracker.db'}"
+def test_the_default_store_is_the_one_endpoints_yml_names(monkeypatch):
+    monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
+    assert tracker_store_url() == f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"

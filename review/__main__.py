@@ -1,0 +1,113 @@
+"""`python -m review`: serve the review app, manage staff accounts, export conversations.
+
+python -m review serve [--host 127.0.0.1] [--port 8001]
+python -m review staff-user NAME          (asks for the password, or reads REVIEW_STAFF_PASSWORD)
+python -m review export --since 2026-01-01 --format csv [--flag red_flag] [--unredacted] > out.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from typing import List, Optional
+
+import sqlalchemy as sa
+from starlette.datastructures import MultiDict
+
+from review import auth, export, queries, schema, summary
+from review.config import settings
+
+
+def serve(args: argparse.Namespace) -> None:
+    """Starts the app with uvicorn, first setting up the account REVIEW_STAFF_USER if it is given."""
+    import uvicorn
+
+    from review.app import NoStaffAccount, create_app
+
+    config = settings()
+    engine = sa.create_engine(config.database_url)
+    schema.metadata.create_all(engine)
+    if os.environ.get("REVIEW_STAFF_USER") and os.environ.get("REVIEW_STAFF_PASSWORD"):
+        auth.set_staff_user(engine, os.environ["REVIEW_STAFF_USER"], os.environ["REVIEW_STAFF_PASSWORD"])
+    try:
+        app = create_app(config, engine)
+    except NoStaffAccount as error:
+        sys.exit(f"review: {error}")
+    # ws="none": the app has no websockets, and Rasa pins a websockets too old for uvicorn's
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", server_header=False, ws="none")
+
+
+def staff_user(args: argparse.Namespace) -> None:
+    """Creates a staff account or resets its password."""
+    password = os.environ.get("REVIEW_STAFF_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            sys.exit("review: no terminal to ask for the password: set REVIEW_STAFF_PASSWORD.")
+        password = getpass.getpass(
+            f"Password for {args.name} (at least {auth.MIN_PASSWORD_LENGTH} characters): "
+        )
+        if getpass.getpass("Again: ") != password:
+            sys.exit("review: the passwords differ.")
+    engine = sa.create_engine(settings().database_url)
+    schema.metadata.create_all(engine)
+    try:
+        auth.set_staff_user(engine, args.name, password)
+    except ValueError as error:
+        sys.exit(f"review: {error}")
+    print(f"review: staff account {args.name!r} is ready.")
+
+
+def export_command(args: argparse.Namespace) -> None:
+    """Writes the filtered conversations to standard output, redacted unless --unredacted."""
+    config = settings()
+    params = MultiDict(
+        [("flag", flag) for flag in args.flag or []]
+        + [(key, value) for key, value in (("since", args.since), ("until", args.until)) if value]
+    )
+    try:
+        filters = queries.Filters.from_query(params)
+    except queries.FilterError as error:
+        sys.exit(f"review: {error}")
+    engine = sa.create_engine(config.database_url)
+    schema.metadata.create_all(engine)
+    summary.sync(engine)
+    user = f"cli:{getpass.getuser()}"
+    with engine.begin() as connection:
+        queries.record(
+            connection,
+            user,
+            "export",
+            {"format": args.format, "redacted": not args.unredacted, "filters": filters.query()},
+        )
+    with engine.connect() as connection:
+        found = queries.export_conversations(connection, filters, config.low_confidence)
+        for piece in export.render(found, args.format, config.low_confidence, redacted=not args.unredacted):
+            sys.stdout.write(piece)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Parses the command line and runs the command."""
+    parser = argparse.ArgumentParser(prog="python -m review", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="start the review app")
+    serve_parser.add_argument("--host", default=os.environ.get("REVIEW_HOST", "127.0.0.1"))
+    serve_parser.add_argument("--port", type=int, default=int(os.environ.get("REVIEW_PORT", "8001")))
+    serve_parser.set_defaults(run=serve)
+    user_parser = commands.add_parser("staff-user", help="create a staff account or reset its password")
+    user_parser.add_argument("name")
+    user_parser.set_defaults(run=staff_user)
+    export_parser = commands.add_parser("export", help="export conversations (redacted by default)")
+    export_parser.add_argument("--format", choices=export.FORMATS, default="csv")
+    export_parser.add_argument("--since", help="first day, YYYY-MM-DD")
+    export_parser.add_argument("--until", help="last day, YYYY-MM-DD")
+    export_parser.add_argument("--flag", action="append", choices=sorted(summary.FLAGS), help="repeatable")
+    export_parser.add_argument("--unredacted", action="store_true", help="keep personal details (audited)")
+    export_parser.set_defaults(run=export_command)
+    args = parser.parse_args(argv)
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()

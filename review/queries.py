@@ -1,0 +1,339 @@
+"""Every query the review app makes, in one place: parameterised SQLAlchemy Core, nothing else."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
+
+import sqlalchemy as sa
+
+from review import schema
+from review.summary import FLAGS, is_payload
+
+TREATMENTS = ("botox", "filler", "both")
+INTENT_NAME = re.compile(r"^[a-z_]{1,64}$")
+MAX_SEARCH_LENGTH = 200
+EXPORT_CHUNK = 500
+
+
+class FilterError(ValueError):
+    """A filter value that is not valid; the text says which."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The list's filters, as the URL carries them."""
+
+    flags: Tuple[str, ...] = ()
+    since: Optional[date] = None
+    until: Optional[date] = None
+    intent: Optional[str] = None
+    treatment: Optional[str] = None
+    text: Optional[str] = None
+    page: int = 1
+
+    @classmethod
+    def from_query(cls, params: Any) -> "Filters":
+        """Reads and checks the filters from query parameters (a multi-dict); raises FilterError."""
+        flags = tuple(dict.fromkeys(params.getlist("flag")))
+        unknown = [f for f in flags if f not in FLAGS]
+        if unknown:
+            raise FilterError(f"Unknown flag: {unknown[0]!r}.")
+        intent = params.get("intent") or None
+        if intent is not None and not INTENT_NAME.match(intent):
+            raise FilterError("An intent name has only lower-case letters and underscores.")
+        treatment = params.get("treatment") or None
+        if treatment is not None and treatment not in TREATMENTS:
+            raise FilterError(f"The treatment must be one of {', '.join(TREATMENTS)}.")
+        text = (params.get("q") or "").strip() or None
+        if text is not None and len(text) > MAX_SEARCH_LENGTH:
+            raise FilterError(f"The search text must be at most {MAX_SEARCH_LENGTH} characters.")
+        try:
+            page = int(params.get("page") or 1)
+        except ValueError:
+            raise FilterError("The page must be a number.") from None
+        if not 1 <= page <= 1_000_000:
+            raise FilterError("The page must be a positive number.")
+        since, until = _date(params.get("since"), "since"), _date(params.get("until"), "until")
+        return cls(flags, since, until, intent, treatment, text, page)
+
+    def query(self, **changes: Any) -> Dict[str, Any]:
+        """The filters as query parameters (for links), with `changes` applied."""
+        values = {
+            "flag": list(self.flags),
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "intent": self.intent,
+            "treatment": self.treatment,
+            "q": self.text,
+            "page": self.page if self.page > 1 else None,
+        }
+        values.update(changes)
+        return {key: value for key, value in values.items() if value not in (None, [], "")}
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter is set."""
+        return bool(self.flags or self.since or self.until or self.intent or self.treatment or self.text)
+
+
+def _date(value: Optional[str], name: str) -> Optional[date]:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FilterError(f"'{name}' must be a date like 2026-01-31.") from None
+
+
+def _timestamp(day: date) -> float:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()
+
+
+def conditions(filters: Filters, low_confidence: float) -> List[Any]:
+    """The WHERE conditions on review_conversations for these filters."""
+    c, t = schema.conversations.c, schema.turns.c
+    where: List[Any] = []
+    for flag in filters.flags:
+        if flag == "low_confidence":
+            where.append(c.min_confidence < low_confidence)
+        else:
+            where.append(getattr(c, flag).is_(True))
+    if filters.since:
+        where.append(c.started_at >= _timestamp(filters.since))
+    if filters.until:
+        where.append(c.started_at < _timestamp(filters.until + timedelta(days=1)))
+    if filters.intent:
+        where.append(sa.exists().where(t.sender_id == c.sender_id, t.intent == filters.intent))
+    if filters.treatment:
+        where.append(sa.exists().where(t.sender_id == c.sender_id, t.treatment == filters.treatment))
+    if filters.text:
+        escaped = filters.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(c.search_text.like(f"%{escaped}%", escape="\\"))
+    return where
+
+
+@dataclass
+class Page:
+    """One page of the conversation list."""
+
+    rows: List[Mapping[str, Any]]
+    total: int
+    page: int
+    pages: int
+
+
+def list_conversations(
+    connection: sa.engine.Connection, filters: Filters, low_confidence: float, page_size: int
+) -> Page:
+    """The filtered conversations, newest first, one page of them, with whether each was reviewed."""
+    c, m = schema.conversations.c, schema.marks.c
+    where = conditions(filters, low_confidence)
+    total = connection.execute(
+        sa.select(sa.func.count()).select_from(schema.conversations).where(*where)
+    ).scalar()
+    rows = connection.execute(
+        sa.select(schema.conversations, m.reviewed_by)
+        .select_from(schema.conversations.outerjoin(schema.marks, m.sender_id == c.sender_id))
+        .where(*where)
+        .order_by(c.started_at.desc(), c.sender_id)
+        .limit(page_size)
+        .offset((filters.page - 1) * page_size)
+    )
+    return Page(
+        rows=[dict(row._mapping) for row in rows],
+        total=total,
+        page=filters.page,
+        pages=max(1, -(-total // page_size)),
+    )
+
+
+def flags_of(row: Mapping[str, Any], low_confidence: float) -> List[str]:
+    """The flags a review_conversations row raises."""
+    raised = [flag for flag in ("red_flag", "fallback", "gap", "handoff") if row[flag]]
+    if row["min_confidence"] is not None and row["min_confidence"] < low_confidence:
+        raised.append("low_confidence")
+    return raised
+
+
+def intents(connection: sa.engine.Connection) -> List[str]:
+    """The intents patients' messages were classified as, for the filter's choices."""
+    t = schema.turns.c
+    return [row[0] for row in connection.execute(sa.select(t.intent).where(t.intent.isnot(None)).distinct())]
+
+
+@dataclass
+class Message:
+    """One line of a transcript."""
+
+    event_id: int
+    at: float
+    speaker: str  # patient | assistant
+    text: str
+    details: Dict[str, Any] = field(default_factory=dict)
+
+
+def transcript(connection: sa.engine.Connection, sender_id: str) -> Tuple[List[Message], Dict[str, Any]]:
+    """A conversation's messages from Rasa's events, with what the assistant understood and cited."""
+    e = schema.events.c
+    rows = connection.execute(
+        sa.select(e.id, e.type_name, e.timestamp, e.data)
+        .where(e.sender_id == sender_id, e.type_name.in_(("user", "bot", "slot")))
+        .order_by(e.id)
+    )
+    messages: List[Message] = []
+    slots: Dict[str, Any] = {}
+    for row in rows:
+        event = json.loads(row.data or "{}")
+        if row.type_name == "slot":
+            slots[event.get("name")] = event.get("value")
+        elif row.type_name == "user":
+            parse = event.get("parse_data") or {}
+            intent = parse.get("intent") or {}
+            entities = parse.get("entities") or []
+            details = {
+                "intent": intent.get("name"),
+                "confidence": intent.get("confidence"),
+                "entities": [(x.get("entity"), x.get("value")) for x in entities],
+                "treatment": next((x.get("value") for x in entities if x.get("entity") == "treatment"), None),
+                "red_flags": [flag.get("label") for flag in parse.get("red_flags") or []],
+                "button": is_payload(event.get("text") or ""),
+            }
+            messages.append(Message(row.id, row.timestamp, "patient", event.get("text") or "", details))
+        else:
+            metadata = event.get("metadata") or {}
+            buttons = (event.get("data") or {}).get("buttons") or []
+            details = {
+                "facts": metadata.get("facts") or [],
+                "response": metadata.get("utter_action"),
+                "buttons": [b.get("title") for b in buttons],
+            }
+            messages.append(Message(row.id, row.timestamp, "assistant", event.get("text") or "", details))
+    return messages, slots
+
+
+def summary_row(connection: sa.engine.Connection, sender_id: str) -> Optional[Mapping[str, Any]]:
+    """A conversation's summary row and its review mark, if the conversation exists."""
+    c, m = schema.conversations.c, schema.marks.c
+    row = connection.execute(
+        sa.select(schema.conversations, m.reviewed_by, m.reviewed_at)
+        .select_from(schema.conversations.outerjoin(schema.marks, m.sender_id == c.sender_id))
+        .where(c.sender_id == sender_id)
+    ).first()
+    return dict(row._mapping) if row else None
+
+
+def notes(connection: sa.engine.Connection, sender_id: str) -> List[Mapping[str, Any]]:
+    """Staff notes on a conversation, oldest first."""
+    n = schema.notes.c
+    rows = connection.execute(sa.select(schema.notes).where(n.sender_id == sender_id).order_by(n.id))
+    return [dict(row._mapping) for row in rows]
+
+
+def add_note(connection: sa.engine.Connection, sender_id: str, author: str, body: str) -> None:
+    """Adds a staff note to a conversation."""
+    connection.execute(
+        schema.notes.insert().values(sender_id=sender_id, author=author, body=body, created_at=time.time())
+    )
+
+
+def set_reviewed(connection: sa.engine.Connection, sender_id: str, username: str, reviewed: bool) -> None:
+    """Marks a conversation reviewed by `username`, or clears the mark."""
+    connection.execute(schema.marks.delete().where(schema.marks.c.sender_id == sender_id))
+    if reviewed:
+        connection.execute(
+            schema.marks.insert().values(sender_id=sender_id, reviewed_by=username, reviewed_at=time.time())
+        )
+
+
+def record(connection: sa.engine.Connection, username: str, action: str, detail: Any) -> None:
+    """Writes an audit log entry: who did what."""
+    connection.execute(
+        schema.audit.insert().values(
+            at=time.time(), username=username, action=action, detail=json.dumps(detail, sort_keys=True)
+        )
+    )
+
+
+def audit_log(connection: sa.engine.Connection, limit: int = 200) -> List[Mapping[str, Any]]:
+    """The newest audit log entries."""
+    a = schema.audit.c
+    return [
+        dict(r._mapping)
+        for r in connection.execute(sa.select(schema.audit).order_by(a.id.desc()).limit(limit))
+    ]
+
+
+@dataclass
+class Dashboard:
+    """The dashboard's figures."""
+
+    per_day: List[Tuple[str, int]]
+    red_flags_per_day: List[Tuple[str, int]]
+    by_topic: List[Tuple[str, Dict[str, int]]]
+    gaps: List[Tuple[str, int]]
+
+
+def dashboard(connection: sa.engine.Connection, filters: Filters, low_confidence: float) -> Dashboard:
+    """Conversations and red flags per day, questions by topic and treatment, the most asked gaps."""
+    c, t = schema.conversations.c, schema.turns.c
+    where = conditions(filters, low_confidence)
+    in_scope = [t.sender_id.in_(sa.select(c.sender_id).where(*where))] if where else []
+    per_day = connection.execute(
+        sa.select(c.started_day, sa.func.count())
+        .where(*where)
+        .group_by(c.started_day)
+        .order_by(c.started_day)
+    ).all()
+    red_flags = connection.execute(
+        sa.select(t.day, sa.func.count())
+        .where(t.red_flag.is_(True), *in_scope)
+        .group_by(t.day)
+        .order_by(t.day)
+    ).all()
+    by_topic: Dict[str, Dict[str, int]] = {}
+    for intent, treatment, count in connection.execute(
+        sa.select(t.intent, t.treatment, sa.func.count())
+        .where(t.intent.isnot(None), *in_scope)
+        .group_by(t.intent, t.treatment)
+    ):
+        by_topic.setdefault(intent, {})[treatment or "none"] = count
+    question = sa.func.lower(t.gap_question)
+    gaps = connection.execute(
+        sa.select(question, sa.func.count().label("n"))
+        .where(t.gap_question.isnot(None), *in_scope)
+        .group_by(question)
+        .order_by(sa.desc("n"), question)
+        .limit(25)
+    ).all()
+    return Dashboard(
+        per_day=[tuple(r) for r in per_day],
+        red_flags_per_day=[tuple(r) for r in red_flags],
+        by_topic=sorted(by_topic.items(), key=lambda item: -sum(item[1].values())),
+        gaps=[tuple(r) for r in gaps],
+    )
+
+
+def export_conversations(
+    connection: sa.engine.Connection, filters: Filters, low_confidence: float
+) -> Iterator[Tuple[Mapping[str, Any], List[Message]]]:
+    """Every filtered conversation (all pages), newest first, with its transcript."""
+    c = schema.conversations.c
+    senders = [
+        row[0]
+        for row in connection.execute(
+            sa.select(c.sender_id).where(*conditions(filters, low_confidence)).order_by(c.started_at.desc())
+        )
+    ]
+    for start in range(0, len(senders), EXPORT_CHUNK):
+        chunk = senders[start : start + EXPORT_CHUNK]
+        rows = {
+            row.sender_id: dict(row._mapping)
+            for row in connection.execute(sa.select(schema.conversations).where(c.sender_id.in_(chunk)))
+        }
+        for sender in chunk:
+            yield rows[sender], transcript(connection, sender)[0]

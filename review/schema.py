@@ -1,0 +1,107 @@
+"""The tables: Rasa's `events` (read only), and the review app's own, all prefixed `review_`.
+
+The review app never writes to `events`. What it derives from them (one summary row per conversation,
+one row per patient turn, so that lists, filters and charts are SQL queries with indexes) is rebuilt from
+the events at any time; what staff add (marks, notes), staff accounts and the audit log are its own.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# Rasa's SQLTrackerStore table, as Rasa 3.6 creates it: declared here for queries, never created or altered.
+events = sa.Table(
+    "events",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("type_name", sa.String(255), nullable=False),
+    sa.Column("timestamp", sa.Float),
+    sa.Column("intent_name", sa.String(255)),
+    sa.Column("action_name", sa.String(255)),
+    sa.Column("data", sa.Text),
+)
+
+conversations = sa.Table(
+    "review_conversations",
+    metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("started_at", sa.Float, nullable=False, index=True),
+    sa.Column("started_day", sa.String(10), nullable=False, index=True),
+    sa.Column("last_at", sa.Float, nullable=False),
+    sa.Column("channel", sa.String(64)),
+    sa.Column("patient_messages", sa.Integer, nullable=False),
+    sa.Column("first_question", sa.Text),
+    sa.Column("red_flag", sa.Boolean, nullable=False, index=True),
+    sa.Column("fallback", sa.Boolean, nullable=False, index=True),
+    sa.Column("gap", sa.Boolean, nullable=False, index=True),
+    sa.Column("handoff", sa.Boolean, nullable=False, index=True),
+    sa.Column("min_confidence", sa.Float, index=True),
+    # lower-cased patient messages, for the free-text filter
+    sa.Column("search_text", sa.Text, nullable=False),
+)
+
+turns = sa.Table(
+    "review_turns",
+    metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("at", sa.Float, nullable=False),
+    sa.Column("day", sa.String(10), nullable=False, index=True),
+    sa.Column("intent", sa.String(255), index=True),
+    sa.Column("confidence", sa.Float),
+    sa.Column("treatment", sa.String(32), index=True),
+    sa.Column("red_flag", sa.Boolean, nullable=False),
+    # the question, kept only for turns the article does not answer (the dashboard's gap list)
+    sa.Column("gap_question", sa.Text),
+)
+sa.Index("ix_review_turns_intent_sender", turns.c.intent, turns.c.sender_id)
+sa.Index("ix_review_turns_treatment_sender", turns.c.treatment, turns.c.sender_id)
+
+state = sa.Table(
+    "review_state",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Integer, nullable=False),
+)
+
+marks = sa.Table(
+    "review_marks",
+    metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("reviewed_by", sa.String(64), nullable=False),
+    sa.Column("reviewed_at", sa.Float, nullable=False),
+)
+
+notes = sa.Table(
+    "review_notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("author", sa.String(64), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+staff = sa.Table(
+    "review_staff",
+    metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+audit = sa.Table(
+    "review_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.Float, nullable=False, index=True),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+)
+
+# what is derived from a conversation's events, and goes when the conversation is purged
+DERIVED = (conversations, turns, marks, notes)
