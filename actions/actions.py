@@ -99,7 +99,13 @@ class ActionAnswerQuestion(Action):
             gaps, topic = gaps or ["other"], NOT_COVERED
             answer = compose_gap(facts, gaps, treatment)
 
-        dispatcher.utter_message(text=answer.text, buttons=answer.buttons, facts=list(answer.fact_ids))
+        # facts and gaps go into the bot event's metadata, for the staff review app
+        dispatcher.utter_message(
+            text=answer.text,
+            buttons=answer.buttons,
+            facts=list(answer.fact_ids),
+            gaps=list(gaps) if topic == NOT_COVERED else [],
+        )
         return events + changed_slots(tracker, topic=topic, gap_topics=gaps or None, treatment=treatment)
 
 

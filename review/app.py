@@ -51,7 +51,11 @@ def create_app(settings: Settings, engine: Optional[sa.engine.Engine] = None) ->
             "REVIEW_STAFF_PASSWORD) before starting the review app."
         )
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    templates.env.filters.update(iso=iso, quote=lambda value: quote(value, safe=""), label=summary.FLAGS.get)
+    templates.env.filters.update(
+        when=lambda timestamp: iso(timestamp).replace("T", " ")[:16] + " UTC",
+        quote=lambda value: quote(value, safe=""),
+        label=summary.FLAGS.get,
+    )
     # a username is locked sooner than an address, which several staff may share
     throttles = {"user": auth.LoginThrottle(limit=5), "ip": auth.LoginThrottle(limit=20)}
 

@@ -18,6 +18,8 @@ TREATMENTS = ("botox", "filler", "both")
 INTENT_NAME = re.compile(r"^[a-z_]{1,64}$")
 MAX_SEARCH_LENGTH = 200
 EXPORT_CHUNK = 500
+CHART_DAYS = 30
+MAX_CHART_DAYS = 366
 
 
 class FilterError(ValueError):
@@ -209,6 +211,7 @@ def transcript(connection: sa.engine.Connection, sender_id: str) -> Tuple[List[M
             buttons = (event.get("data") or {}).get("buttons") or []
             details = {
                 "facts": metadata.get("facts") or [],
+                "gaps": metadata.get("gaps") or [],
                 "response": metadata.get("utter_action"),
                 "buttons": [b.get("title") for b in buttons],
             }
@@ -310,12 +313,29 @@ def dashboard(connection: sa.engine.Connection, filters: Filters, low_confidence
         .order_by(sa.desc("n"), question)
         .limit(25)
     ).all()
+    start, end = _period(filters, [r[0] for r in per_day])
     return Dashboard(
-        per_day=[tuple(r) for r in per_day],
-        red_flags_per_day=[tuple(r) for r in red_flags],
+        per_day=_every_day(per_day, start, end),
+        red_flags_per_day=_every_day(red_flags, start, end),
         by_topic=sorted(by_topic.items(), key=lambda item: -sum(item[1].values())),
         gaps=[tuple(r) for r in gaps],
     )
+
+
+def _period(filters: Filters, days: List[str]) -> Tuple[date, date]:
+    """The days the charts show: the filter's dates, else at least the 30 days up to the latest."""
+    latest = date.fromisoformat(days[-1]) if days else datetime.now(timezone.utc).date()
+    end = filters.until or latest
+    start = filters.since or min(
+        [end - timedelta(days=CHART_DAYS - 1)] + [date.fromisoformat(d) for d in days[:1]]
+    )
+    return max(start, end - timedelta(days=MAX_CHART_DAYS - 1)), end
+
+
+def _every_day(counts: List[Any], start: date, end: date) -> List[Tuple[str, int]]:
+    by_day = dict(tuple(row) for row in counts)
+    days = (start + timedelta(days=n) for n in range((end - start).days + 1))
+    return [(day.isoformat(), by_day.get(day.isoformat(), 0)) for day in days]
 
 
 def export_conversations(

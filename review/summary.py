@@ -138,12 +138,12 @@ def summarize(sender_id: str, rows: Iterable[Any]) -> Summary:
             summary.turns.append(turn_of(row.id, row.timestamp, event))
         elif row.type_name == "action" and event.get("name") in FALLBACK_ACTIONS:
             summary.fallback = True
+        elif row.type_name == "bot" and summary.turns and (event.get("metadata") or {}).get("gaps"):
+            summary.turns[-1].gap = True  # the assistant said the article doesn't cover it
         elif row.type_name == "slot" and summary.turns:
             current = summary.turns[-1]
             if event.get("name") == "treatment" and not current.treatment and event.get("value"):
                 current.treatment = event["value"]
-            if event.get("name") == "gap_topics" and event.get("value"):
-                current.gap = True
             if event.get("name") == "red_flag" and event.get("value"):
                 current.red_flag = True
     summary.fallback = summary.fallback or any(t.intent in FALLBACK_INTENTS for t in summary.turns)
@@ -165,7 +165,7 @@ def turn_of(event_id: int, at: float, event: Dict[str, Any]) -> Turn:
         entities=entities,
         treatment=treatments[0] if treatments else None,
         red_flag=intent.get("name") == RED_FLAG_INTENT or bool(parse.get("red_flags")),
-        gap=intent.get("name") == GAP_INTENT or any(e.get("entity") == "gap_topic" for e in entities),
+        gap=intent.get("name") == GAP_INTENT,
     )
 
 

@@ -132,3 +132,19 @@ def assistant(workdir: Path, database: Path) -> Iterator[Server]:
     with action_server(workdir) as actions:
         with rasa_server(workdir, database, actions.url) as rasa:
             yield rasa
+
+
+@contextmanager
+def review_server(workdir: Path, database: Path, username: str, password: str) -> Iterator[Server]:
+    """Runs the staff review app on a tracker store, with one staff account; yields it, with its base URL."""
+    port = free_port()
+    command = [str(BIN / "python"), "-m", "review", "serve", "--port", str(port)]
+    env = {
+        **ENV,
+        "TRACKER_STORE_URL": f"sqlite:///{database}",
+        "REVIEW_STAFF_USER": username,
+        "REVIEW_STAFF_PASSWORD": password,
+    }
+    log = workdir / f"review-{port}.log"
+    with running(command, f"http://127.0.0.1:{port}/health", log, env=env) as process:
+        yield Server(f"http://127.0.0.1:{port}", process)

@@ -7,10 +7,17 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from scripts import servers
 
 Chat = Callable[..., List[Dict[str, Any]]]
+ARTIFACTS = servers.ROOT / "artifacts"  # screenshots, for people to look at
+CHROMIUM = "/usr/bin/chromium"  # Debian's package (make browser)
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -46,3 +53,12 @@ def chat(rasa_url: str, sender: str) -> Chat:
         return servers.say(rasa_url, conversation, text)
 
     return send
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's chromium, headless, driven by Playwright."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()

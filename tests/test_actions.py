@@ -93,7 +93,7 @@ async def test_a_topic_the_article_has_no_card_for_says_so():
     text = messages[0]["text"]
     assert "doesn't cover natural and synthetic products for Botox" in text
     assert QUALIFIED in text
-    assert messages[0]["facts"] == []
+    assert messages[0]["facts"] == [] and messages[0]["gaps"] == ["other"]
 
 
 async def test_a_gap_names_what_the_article_does_not_cover():
@@ -106,6 +106,7 @@ async def test_a_gap_names_what_the_article_does_not_cover():
     assert "doesn't cover treatment during pregnancy or breastfeeding for Botox" in messages[0]["text"]
     assert QUALIFIED in messages[0]["text"]
     assert slots["topic"] == "not_covered" and slots["gap_topics"] == ["pregnancy"]
+    assert messages[0]["gaps"] == ["pregnancy"]  # for the review app's gap flag
 
 
 async def test_a_gap_word_overrides_a_related_topic():

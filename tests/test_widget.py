@@ -12,17 +12,12 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from scripts import servers
+from tests.conftest import ARTIFACTS
 
 DIST = servers.ROOT / "widget" / "dist"
-ARTIFACTS = servers.ROOT / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update",
-]  # fmt: skip
 QUALIFIED = "qualified medical professional"
 URGENT = "call 911 or go to the nearest emergency department"
 TIMEOUT = 30_000  # ms; the first answer after a (re)start loads the model's components
@@ -72,14 +67,6 @@ def rasa(workdir, widget_database, actions, site) -> Iterator[servers.Server]:
         workdir, widget_database, actions.url, cors=[site.origin], port=site.rasa_port
     ) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
