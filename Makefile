@@ -10,8 +10,9 @@ RASA_PORT ?= 5005
 # Web pages allowed to call Rasa from a browser: exact origins only, separated by spaces (a pattern with
 # regular-expression characters would be matched unanchored by sanic-cors).
 export CORS_ORIGINS ?= http://localhost:8000
-# The demo clinic page with the chat widget (make run).
+# The demo clinic page with the chat widget, and the staff review app (make run).
 SITE_PORT ?= 8000
+REVIEW_PORT ?= 8001
 WIDGET := widget/dist/clinic-chat.js
 CHROMIUM := /usr/bin/chromium
 # The action server port must match endpoints.yml.
@@ -21,7 +22,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install lock annotate lint validate train widget browser run actions shell test test-stories evaluate bench purge clean
+.PHONY: help install lock annotate lint validate train widget browser run actions review staff-user shell test test-stories evaluate bench purge clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -71,13 +72,21 @@ browser: $(CHROMIUM) ## Install Debian's chromium for the browser tests (as root
 actions: install ## Start the action server alone on 127.0.0.1:5055
 	$(BIN)/python -m actions --port $(ACTIONS_PORT)
 
-run: train widget var ## Start the action server, Rasa (REST and socket.io) on :5005 and the demo page on :8000
+run: train widget var ## Start the action server, Rasa (REST, socket.io) on :5005, demo page :8000, review app :8001
 	@trap 'kill 0' EXIT; \
 	$(BIN)/python -m actions --port $(ACTIONS_PORT) & \
 	$(BIN)/python -m http.server $(SITE_PORT) --bind 127.0.0.1 --directory widget/dist >/dev/null 2>&1 & \
+	$(BIN)/python -m review serve --port $(REVIEW_PORT) & \
 	echo "Demo clinic page with the chat widget: http://localhost:$(SITE_PORT)"; \
+	echo "Staff review app (after make staff-user): http://localhost:$(REVIEW_PORT)"; \
 	$(BIN)/rasa run --model $(MODEL) --interface 127.0.0.1 --port $(RASA_PORT) \
 	  --endpoints endpoints.yml --credentials credentials.yml --cors $(CORS_ORIGINS)
+
+review: install var ## Start the staff review app alone on 127.0.0.1:8001 (needs a staff account)
+	$(BIN)/python -m review serve --port $(REVIEW_PORT)
+
+staff-user: install var ## Create a staff account for the review app, or reset its password (NAME=alice)
+	$(BIN)/python -m review staff-user $(or $(NAME),$(shell read -p "Staff username: " name; echo $$name))
 
 shell: train var ## Chat in the terminal (rasa shell), with the action server running
 	@trap 'kill 0' EXIT; \

@@ -5,6 +5,9 @@ from __future__ import annotations
 import sqlite3
 import uuid
 
+import sqlalchemy as sa
+
+from review import schema, summary
 from review.config import PROJECT_ROOT, tracker_store_url
 from scripts import purge
 
@@ -24,13 +27,22 @@ def test_purge_deletes_exactly_the_conversations_idle_for_too_long(chat, databas
         )
         counts_before = dict(db.execute("SELECT sender_id, COUNT(*) FROM events GROUP BY sender_id"))
 
-    deleted = purge.purge(f"sqlite:///{database}", days=90)
+    url = f"sqlite:///{database}"
+    engine = sa.create_engine(url)
+    schema.metadata.create_all(engine)
+    summary.sync(engine)  # the review app has summarised them all
+
+    deleted = purge.purge(url, days=90)
 
     assert old in deleted and recent not in deleted and mixed not in deleted
     with sqlite3.connect(database) as db:
         counts_after = dict(db.execute("SELECT sender_id, COUNT(*) FROM events GROUP BY sender_id"))
     assert old not in counts_after
     assert {s: n for s, n in counts_before.items() if s not in deleted} == counts_after
+    with sqlite3.connect(database) as db:
+        reviewed = {row[0] for row in db.execute("SELECT sender_id FROM review_conversations")}
+        turns = {row[0] for row in db.execute("SELECT DISTINCT sender_id FROM review_turns")}
+    assert old not in reviewed | turns and {recent, mixed} <= reviewed
 
 
 def test_the_default_store_is_the_one_endpoints_yml_names(monkeypatch):
