@@ -97,6 +97,7 @@ test: lint validate train widget browser ## Lint, validate, train, pytest (real 
 	$(BIN)/python -m pytest
 	$(MAKE) test-stories
 	$(BIN)/python -m scripts.bench --smoke
+	$(BIN)/python -m scripts.bench_review --conversations 2000 --loads 1
 
 test-stories: train ## rasa test on tests/test_stories.yml; fails on any prediction error
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \
@@ -105,8 +106,9 @@ test-stories: train ## rasa test on tests/test_stories.yml; fails on any predict
 evaluate: train ## NLU cross-validation, test stories and the held-out answer check -> results/SUMMARY.md
 	$(BIN)/python -m scripts.evaluate
 
-bench: train ## Latency, throughput, memory and training time against Rasa's starter bot -> results/BENCH.md
+bench: train ## Speed against Rasa's starter bot; the review app at 100,000 conversations -> results/*.md
 	$(BIN)/python -m scripts.bench
+	$(BIN)/python -m scripts.bench_review
 
 purge: install ## Delete conversations idle for more than DAYS days from the tracker store (DAYS=90)
 	$(BIN)/python -m scripts.purge --days $(or $(DAYS),90)

@@ -109,10 +109,11 @@ def conditions(filters: Filters, low_confidence: float) -> List[Any]:
         where.append(c.started_at >= _timestamp(filters.since))
     if filters.until:
         where.append(c.started_at < _timestamp(filters.until + timedelta(days=1)))
+    # uncorrelated subqueries: each runs once, on its index, rather than once per conversation
     if filters.intent:
-        where.append(sa.exists().where(t.sender_id == c.sender_id, t.intent == filters.intent))
+        where.append(c.sender_id.in_(sa.select(t.sender_id).where(t.intent == filters.intent)))
     if filters.treatment:
-        where.append(sa.exists().where(t.sender_id == c.sender_id, t.treatment == filters.treatment))
+        where.append(c.sender_id.in_(sa.select(t.sender_id).where(t.treatment == filters.treatment)))
     if filters.text:
         escaped = filters.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         where.append(c.search_text.like(f"%{escaped}%", escape="\\"))
