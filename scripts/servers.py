@@ -104,15 +104,18 @@ def rasa_server(
     credentials: Path = ROOT / "credentials.yml",
     cors: Optional[List[str]] = None,
     port: Optional[int] = None,
+    tracker_store_url: str = "",
 ) -> Iterator[Server]:
     """Runs `rasa run` on a trained model with an SQLite tracker store; yields it, with its base URL.
 
-    `cors` lists the exact web origins allowed to call it, over REST and socket.io alike.
+    `cors` lists the exact web origins allowed to call it, over REST and socket.io alike;
+    `tracker_store_url` (TRACKER_STORE_URL) puts the conversations elsewhere than `database`.
     """
     endpoints = workdir / f"endpoints-{uuid.uuid4().hex[:8]}.yml"
     action_endpoint = f'action_endpoint:\n  url: "{action_url}"\n' if action_url else ""
     endpoints.write_text(
-        f"{action_endpoint}tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {database}\n"
+        f"{action_endpoint}tracker_store:\n  type: stores.tracker_store.EnvironmentSQLTrackerStore\n"
+        f"  dialect: sqlite\n  db: {database}\n"
     )
     port = port or free_port()
     command = [
@@ -121,7 +124,7 @@ def rasa_server(
         "--credentials", str(credentials),
     ] + (["--cors", *cors] if cors else [])  # fmt: skip
     log = workdir / f"rasa-{port}.log"
-    env = {**ENV, "CORS_ORIGINS": " ".join(cors or [])}
+    env = {**ENV, "CORS_ORIGINS": " ".join(cors or []), "TRACKER_STORE_URL": tracker_store_url}
     with running(command, f"http://127.0.0.1:{port}/", log, cwd=project, env=env) as process:
         yield Server(f"http://127.0.0.1:{port}", process)
 

@@ -1,0 +1,1 @@
+"""Rasa stores configured from the environment (endpoints.yml names them)."""
