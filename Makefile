@@ -18,6 +18,12 @@ CHROMIUM := /usr/bin/chromium
 # The action server port must match endpoints.yml.
 ACTIONS_PORT := 5055
 
+# Settings and secrets from an untracked .env, if there is one (.env.example lists them).
+ifneq (,$(wildcard .env))
+include .env
+export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' .env)
+endif
+
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1

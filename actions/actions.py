@@ -104,7 +104,7 @@ class ActionAnswerQuestion(Action):
             text=answer.text,
             buttons=answer.buttons,
             facts=list(answer.fact_ids),
-            gaps=list(gaps) if topic == NOT_COVERED else [],
+            gaps=list(answer.gaps),
         )
         return events + changed_slots(tracker, topic=topic, gap_topics=gaps or None, treatment=treatment)
 

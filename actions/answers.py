@@ -17,11 +17,12 @@ ASK_THE_CLINIC = {"title": "Ask the clinic", "payload": "/request_human"}
 
 @dataclass(frozen=True)
 class Answer:
-    """A reply: its text, the facts it cites and the follow-up buttons offered."""
+    """A reply: its text, the facts it cites, what it says the article doesn't cover, the buttons offered."""
 
     text: str
     fact_ids: Tuple[str, ...] = ()
     buttons: List[Dict[str, str]] = field(default_factory=list)
+    gaps: Tuple[str, ...] = ()
 
 
 def cards_for(knowledge: Knowledge, topic: str, treatment: Optional[str]) -> List[Fact]:
@@ -70,11 +71,13 @@ def compose(
     """
     cards = cards_for(knowledge, topic, treatment)
     prefix = ""
+    missing: List[str] = []
     if areas and any(f.areas for f in knowledge.facts if f.topic == topic):
         by_area = [c for area in areas for c in knowledge.cards_for_area(topic, area)]
-        missing = [area.replace("_", " ") for area in areas if not knowledge.cards_for_area(topic, area)]
+        missing = [area for area in areas if not knowledge.cards_for_area(topic, area)]
         if missing:
-            prefix = f"The clinic's article doesn't specifically mention the {' or the '.join(missing)}. "
+            named = " or the ".join(area.replace("_", " ") for area in missing)
+            prefix = f"The clinic's article doesn't specifically mention the {named}. "
         # the asked treatment's own card first, then the cards of the other that name the area
         own = cards if treatment in (BOTOX, FILLER) else []
         cards = list(dict.fromkeys(own + by_area)) or cards
@@ -87,11 +90,13 @@ def compose(
                 "so I can't give you a reliable answer on that.",
             ),
             buttons=[ASK_THE_CLINIC],
+            gaps=(topic,),
         )
     return Answer(
         _with_referral(knowledge, prefix + _render(knowledge, cards)),
         fact_ids=tuple(c.id for c in cards),
         buttons=_follow_ups(knowledge, topic),
+        gaps=tuple(f"area:{area}" for area in missing),
     )
 
 
@@ -107,4 +112,5 @@ def compose_gap(knowledge: Knowledge, gap_topics: Sequence[str], treatment: Opti
             "your situation.",
         ),
         buttons=[ASK_THE_CLINIC, {"title": "Which is right for me?", "payload": "/ask_suitability"}],
+        gaps=tuple(dict.fromkeys(gap_topics)) or ("other",),
     )

@@ -22,6 +22,14 @@ CSV_COLUMNS = [
 ]  # fmt: skip
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: str) -> str:
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def iso(timestamp: float) -> str:
     """A Rasa timestamp as ISO 8601 in UTC."""
     return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="seconds")
@@ -70,21 +78,20 @@ def render(
     writer.writerow(CSV_COLUMNS)
     for item in items:
         for message in item["messages"]:
-            writer.writerow(
-                [
-                    item["conversation"],
-                    item["started_at"],
-                    item["channel"],
-                    " ".join(item["flags"]),
-                    message["at"],
-                    message["speaker"],
-                    message["text"],
-                    message["intent"] or "",
-                    "" if message["confidence"] is None else f"{message['confidence']:.3f}",
-                    message["treatment"] or "",
-                    " ".join(message["facts"]),
-                ]  # fmt: skip
-            )
+            cells = [
+                item["conversation"],
+                item["started_at"],
+                item["channel"] or "",
+                " ".join(item["flags"]),
+                message["at"],
+                message["speaker"],
+                message["text"],
+                message["intent"] or "",
+                "" if message["confidence"] is None else f"{message['confidence']:.3f}",
+                message["treatment"] or "",
+                " ".join(message["facts"]),
+            ]
+            writer.writerow([cell(value) for value in cells])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

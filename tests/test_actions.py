@@ -93,7 +93,7 @@ async def test_a_topic_the_article_has_no_card_for_says_so():
     text = messages[0]["text"]
     assert "doesn't cover natural and synthetic products for Botox" in text
     assert QUALIFIED in text
-    assert messages[0]["facts"] == [] and messages[0]["gaps"] == ["other"]
+    assert messages[0]["facts"] == [] and messages[0]["gaps"] == ["filler_types"]
 
 
 async def test_a_gap_names_what_the_article_does_not_cover():
