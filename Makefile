@@ -25,10 +25,13 @@ export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' .env)
 endif
 
 export RASA_TELEMETRY_ENABLED := false
+# A conversation's lock left by a crashed Rasa replica expires after this many seconds (Rasa: 60, as
+# long as Sanic's response timeout, so the message waiting for it would be answered with nothing).
+export TICKET_LOCK_LIFETIME ?= 15
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install lock annotate lint validate train widget browser run actions review staff-user shell test test-stories evaluate bench purge clean
+.PHONY: help install lock annotate lint validate train widget browser run actions review staff-user shell test test-stories test-scale scale-deps evaluate bench purge clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -75,6 +78,12 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM) ## Install Debian's chromium for the browser tests (as root), unless it is there
 
+scale-deps: ## Install Debian's PostgreSQL and Redis for the scale-out test (as root), unless they are there
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v redis-server >/dev/null; then \
+	  [ "$$(id -u)" = 0 ] || { echo "The scale-out test needs PostgreSQL and Redis: apt-get install postgresql redis-server (as root)."; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null; \
+	fi
+
 actions: install ## Start the action server alone on 127.0.0.1:5055
 	$(BIN)/python -m actions --port $(ACTIONS_PORT)
 
@@ -101,11 +110,15 @@ shell: train var ## Chat in the terminal (rasa shell), with the action server ru
 	$(BIN)/python -m actions --port $(ACTIONS_PORT) >/dev/null 2>&1 & \
 	$(BIN)/rasa shell --model $(MODEL) --interface 127.0.0.1 --endpoints endpoints.yml
 
-test: lint validate train widget browser ## Lint, validate, train, pytest (real servers, real browser), stories, bench smoke
+test: lint validate train widget browser var ## Lint, validate, train, pytest (real servers, real browser), stories, bench smoke
 	$(BIN)/python -m pytest
 	$(MAKE) test-stories
+	$(MAKE) test-scale
 	$(BIN)/python -m scripts.bench --smoke
 	$(BIN)/python -m scripts.bench_review --conversations 2000 --loads 1
+
+test-scale: train scale-deps ## Two Rasa replicas on PostgreSQL + Redis (started here, on loopback), one action server
+	$(BIN)/python -m pytest -m scale tests/test_scale.py
 
 test-stories: train ## rasa test on tests/test_stories.yml; fails on any prediction error
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \

@@ -23,6 +23,7 @@ ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "3",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "15"),  # as the Makefile says
 }
 
 
@@ -105,17 +106,20 @@ def rasa_server(
     cors: Optional[List[str]] = None,
     port: Optional[int] = None,
     tracker_store_url: str = "",
+    lock_store_url: str = "",
 ) -> Iterator[Server]:
     """Runs `rasa run` on a trained model with an SQLite tracker store; yields it, with its base URL.
 
     `cors` lists the exact web origins allowed to call it, over REST and socket.io alike;
-    `tracker_store_url` (TRACKER_STORE_URL) puts the conversations elsewhere than `database`.
+    `tracker_store_url` (TRACKER_STORE_URL) puts the conversations elsewhere than `database`, and
+    `lock_store_url` (LOCK_STORE_URL) shares conversation locks with other replicas through Redis.
     """
     endpoints = workdir / f"endpoints-{uuid.uuid4().hex[:8]}.yml"
     action_endpoint = f'action_endpoint:\n  url: "{action_url}"\n' if action_url else ""
     endpoints.write_text(
         f"{action_endpoint}tracker_store:\n  type: stores.tracker_store.EnvironmentSQLTrackerStore\n"
         f"  dialect: sqlite\n  db: {database}\n"
+        "lock_store:\n  type: stores.lock_store.EnvironmentLockStore\n"
     )
     port = port or free_port()
     command = [
@@ -124,7 +128,12 @@ def rasa_server(
         "--credentials", str(credentials),
     ] + (["--cors", *cors] if cors else [])  # fmt: skip
     log = workdir / f"rasa-{port}.log"
-    env = {**ENV, "CORS_ORIGINS": " ".join(cors or []), "TRACKER_STORE_URL": tracker_store_url}
+    env = {
+        **ENV,
+        "CORS_ORIGINS": " ".join(cors or []),
+        "TRACKER_STORE_URL": tracker_store_url,
+        "LOCK_STORE_URL": lock_store_url,
+    }
     with running(command, f"http://127.0.0.1:{port}/", log, cwd=project, env=env) as process:
         yield Server(f"http://127.0.0.1:{port}", process)
 
@@ -138,13 +147,16 @@ def assistant(workdir: Path, database: Path) -> Iterator[Server]:
 
 
 @contextmanager
-def review_server(workdir: Path, database: Path, username: str, password: str) -> Iterator[Server]:
-    """Runs the staff review app on a tracker store, with one staff account; yields it, with its base URL."""
+def review_server(workdir: Path, database: Path | str, username: str, password: str) -> Iterator[Server]:
+    """Runs the staff review app with one staff account; yields it, with its base URL.
+
+    `database` is an SQLite file or an SQLAlchemy URL.
+    """
     port = free_port()
     command = [str(BIN / "python"), "-m", "review", "serve", "--port", str(port)]
     env = {
         **ENV,
-        "TRACKER_STORE_URL": f"sqlite:///{database}",
+        "TRACKER_STORE_URL": database if isinstance(database, str) else f"sqlite:///{database}",
         "REVIEW_STAFF_USER": username,
         "REVIEW_STAFF_PASSWORD": password,
     }
