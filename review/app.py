@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional
@@ -93,7 +94,8 @@ def create_app(settings: Settings, engine: Optional[sa.engine.Engine] = None) ->
         username, password = str(form.get("username", "")), str(form.get("password", ""))
         keys = {"user": username, "ip": request.client.host if request.client else "-"}
         target = str(form.get("next") or "/")
-        target = target if target.startswith("/") and not target.startswith("//") else "/"
+        # only a path on this app: never //host or /\host, which browsers treat as another site
+        target = target if re.match(r"^/(?![/\\])", target) else "/"
         if any(throttles[kind].blocked(key) for kind, key in keys.items()):
             return page(request, "login.html", 429, next=target, error="Too many attempts. Try again later.")
         if not auth.check_login(engine, username, password):

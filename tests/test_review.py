@@ -303,3 +303,17 @@ def test_in_a_browser_log_in_filter_open_note_export(review_url: str, browser: B
     expect(page.get_by_role("heading", name="Questions by topic and treatment")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "review-dashboard.png"), full_page=True)
     context.close()
+
+
+@pytest.mark.parametrize(
+    "target, expected", [("/?flag=gap", "/?flag=gap"), ("//evil.test", "/"), ("/\\evil.test", "/")]
+)
+def test_after_login_only_paths_of_this_app_are_followed(review_url: str, target: str, expected: str) -> None:
+    session = requests.Session()
+    token = csrf_of(session.get(f"{review_url}/login").text)
+    reply = session.post(
+        f"{review_url}/login",
+        data={"csrf_token": token, "username": USER, "password": PASSWORD, "next": target},
+        allow_redirects=False,
+    )
+    assert reply.status_code == 303 and reply.headers["location"] == expected
