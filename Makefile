@@ -27,7 +27,7 @@ endif
 export RASA_TELEMETRY_ENABLED := false
 # A conversation's lock left by a crashed Rasa replica expires after this many seconds (Rasa: 60, as
 # long as Sanic's response timeout, so the message waiting for it would be answered with nothing).
-export TICKET_LOCK_LIFETIME ?= 15
+export TICKET_LOCK_LIFETIME ?= 30
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
