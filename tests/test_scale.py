@@ -20,6 +20,7 @@ import requests
 import sqlalchemy as sa
 
 from scripts import servers, services
+from stores.lock_store import EnvironmentLockStore
 
 pytestmark = pytest.mark.scale
 # one patient's messages arriving at once: each waits its turn (Rasa polls the lock once a second)
@@ -36,7 +37,9 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def redis_url(workdir: Path) -> Iterator[str]:
     with services.redis(workdir) as url:
-        yield url
+        with pytest.MonkeyPatch.context() as environment:
+            environment.setenv("LOCK_STORE_URL", url)  # for the lock stores made in this process
+            yield url
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +91,17 @@ def test_the_lock_store_serialises_one_conversation_across_replicas(replicas, po
         elif row.type_name == "action" and row.action_name == "action_listen":
             listening = True
     assert sum(1 for row in rows if row.type_name == "bot") >= MESSAGES_AT_ONCE
+
+
+def test_replicas_taking_tickets_at_once_never_share_one(redis_url: str) -> None:
+    stores = [EnvironmentLockStore() for _ in range(2)]  # as two replicas would
+    conversation = f"tickets-{uuid.uuid4()}"
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        tickets = list(pool.map(lambda n: stores[n % 2].issue_ticket(conversation), range(64)))
+    assert sorted(tickets) == list(range(64))
+    for ticket in tickets:
+        stores[ticket % 2].cleanup(conversation, ticket)
+    assert stores[0].get_lock(conversation) is None
 
 
 def throughput(urls: List[str], conversations: int = 20, length: int = 4) -> float:
