@@ -19,17 +19,25 @@ Resilience:
 3. When the action server cannot be reached or fails, Rasa logs the error and the patient gets no
    reply at all. The patient gets `utter_action_unavailable` instead; answers resume as soon as the
    action server is back. (Red flags never depend on it: their urgent-care reply is a rule response.)
+4. When a message cannot have its conversation's lock (too many of its messages queued at once, or a
+   crashed replica's lock not yet expired), Rasa drops it and the REST channel answers an empty list.
+   The patient gets `utter_action_unavailable` instead, asking to try again.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Optional, Text, Type
 
 import jsonschema
 import rasa.shared.utils.common
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
+from rasa.core.lock_store import LockError
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
 ACTION_UNAVAILABLE_RESPONSE = "utter_action_unavailable"
@@ -38,6 +46,8 @@ _response_schema = RemoteAction.action_response_format_spec()
 _response_validator = jsonschema.validators.validator_for(_response_schema)(_response_schema)
 _event_types: Dict[Text, Type[Event]] = {}
 _run_remote_action = RemoteAction.run
+_handle_message = Agent.handle_message
+logger = logging.getLogger(__name__)
 
 
 def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
@@ -77,8 +87,23 @@ async def _run_or_apologise(self: RemoteAction, output_channel, nlg, tracker, do
         return [create_bot_utterance(message)] if message else []
 
 
+async def _handle_or_apologise(self: Agent, message: UserMessage) -> Optional[List[Dict[Text, Any]]]:
+    try:
+        return await _handle_message(self, message)
+    except LockError as error:
+        logger.error("Message of conversation %s not handled: %s", message.sender_id, error)
+        tracker = DialogueStateTracker(message.sender_id, [])
+        response = await self.processor.nlg.generate(
+            ACTION_UNAVAILABLE_RESPONSE, tracker, message.input_channel
+        )
+        if response and message.output_channel:
+            await message.output_channel.send_response(message.sender_id, response)
+        return None
+
+
 def apply() -> None:
     """Installs the fixes (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result
     RemoteAction.run = _run_or_apologise
+    Agent.handle_message = _handle_or_apologise
     Event.resolve_by_type = staticmethod(_resolve_by_type)

@@ -107,6 +107,7 @@ def rasa_server(
     port: Optional[int] = None,
     tracker_store_url: str = "",
     lock_store_url: str = "",
+    environment: Optional[dict] = None,
 ) -> Iterator[Server]:
     """Runs `rasa run` on a trained model with an SQLite tracker store; yields it, with its base URL.
 
@@ -133,6 +134,7 @@ def rasa_server(
         "CORS_ORIGINS": " ".join(cors or []),
         "TRACKER_STORE_URL": tracker_store_url,
         "LOCK_STORE_URL": lock_store_url,
+        **(environment or {}),
     }
     with running(command, f"http://127.0.0.1:{port}/", log, cwd=project, env=env) as process:
         yield Server(f"http://127.0.0.1:{port}", process)

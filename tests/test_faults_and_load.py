@@ -56,3 +56,19 @@ def test_a_restarted_rasa_server_keeps_the_conversation_and_its_context(workdir)
             answer = ask(rasa.url, "how long does it last?")
     assert "three to four months" in answer  # still about Botox
     assert "I can't diagnose" not in answer  # and the notice is not shown again
+
+
+def test_a_message_that_cannot_get_its_conversations_lock_gets_a_reply(workdir):
+    # a one-second lock lifetime: of ten messages sent at once, those still queued after it cannot have it
+    with servers.action_server(workdir) as actions:
+        with servers.rasa_server(
+            workdir, workdir / "locks.db", actions.url, environment={"TICKET_LOCK_LIFETIME": "1"}
+        ) as rasa:
+            with ThreadPoolExecutor(max_workers=10) as pool:
+                replies = list(
+                    pool.map(lambda _: servers.say(rasa.url, "queued", "what is botox?"), range(10))
+                )
+            log = next(workdir.glob(f"rasa-{rasa.url.rsplit(':', 1)[1]}.log")).read_text()
+    assert all(replies)  # no empty answer, whatever happened
+    apologies = [r for r in replies if "can't look that up right now" in r[0]["text"]]
+    assert apologies and log.count("not handled") == len(apologies)
