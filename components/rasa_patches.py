@@ -21,11 +21,14 @@ Resilience:
    action server is back. (Red flags never depend on it: their urgent-care reply is a rule response.)
 4. When a message cannot have its conversation's lock (too many of its messages queued at once, or a
    crashed replica's lock not yet expired), Rasa drops it and the REST channel answers an empty list.
-   The patient gets `utter_action_unavailable` instead, asking to try again.
+   The patient gets `utter_action_unavailable` instead, asking to try again. And a message whose place
+   in the queue expired while it waited gives up then: Rasa would wait on for a turn that never comes,
+   until the web server's timeout (60 s) cancels it, again with an empty answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Dict, List, Optional, Text, Type
 
@@ -34,7 +37,8 @@ import rasa.shared.utils.common
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
-from rasa.core.lock_store import LockError
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LockError, LockStore
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -87,6 +91,23 @@ async def _run_or_apologise(self: RemoteAction, output_channel, nlg, tracker, do
         return [create_bot_utterance(message)] if message else []
 
 
+async def _acquire_lock_while_queued(
+    self: LockStore, conversation_id: Text, ticket: int, wait_time_in_seconds: float
+) -> TicketLock:
+    while True:
+        lock = self.get_lock(conversation_id)
+        if lock is None:
+            break
+        if not lock.is_locked(ticket):
+            return lock
+        lock.remove_expired_tickets()
+        if all(queued.number != ticket for queued in lock.tickets):
+            break  # this message's place in the queue has expired
+        await asyncio.sleep(wait_time_in_seconds)
+        self.update_lock(conversation_id)
+    raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+
+
 async def _handle_or_apologise(self: Agent, message: UserMessage) -> Optional[List[Dict[Text, Any]]]:
     try:
         return await _handle_message(self, message)
@@ -106,4 +127,5 @@ def apply() -> None:
     RemoteAction._validate_action_result = _validate_action_result
     RemoteAction.run = _run_or_apologise
     Agent.handle_message = _handle_or_apologise
+    LockStore._acquire_lock = _acquire_lock_while_queued
     Event.resolve_by_type = staticmethod(_resolve_by_type)

@@ -1,10 +1,13 @@
-"""The speed fixes in components/rasa_patches.py keep Rasa's behaviour."""
+"""The fixes in components/rasa_patches.py: the speed fixes keep Rasa's behaviour; the lock fix gives up."""
 
 from __future__ import annotations
+
+import asyncio
 
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
+from rasa.core.lock_store import InMemoryLockStore, LockError
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 
 import components  # noqa: F401  (applies the fixes)
@@ -25,3 +28,23 @@ def test_event_types_resolve_as_before():
     assert Event.resolve_by_type("no such event", default=SlotSet) is SlotSet
     with pytest.raises(ValueError, match="Unknown event name"):
         Event.resolve_by_type("no such event")
+
+
+async def test_a_message_whose_place_in_the_queue_expired_gives_up_instead_of_waiting_forever():
+    store = InMemoryLockStore()
+    store.issue_ticket("patient", lock_lifetime=60)  # a message being handled
+    waiting = store.issue_ticket("patient", lock_lifetime=0.1)
+    await asyncio.sleep(0.3)
+    with pytest.raises(LockError):  # Rasa's own loop would wait until the web server's timeout
+        await asyncio.wait_for(store._acquire_lock("patient", waiting, wait_time_in_seconds=0.05), timeout=5)
+
+
+async def test_a_message_next_in_the_queue_gets_the_lock_when_the_first_is_done():
+    store = InMemoryLockStore()
+    first = store.issue_ticket("patient")
+    second = store.issue_ticket("patient")
+    store.cleanup("patient", first)
+    lock = await asyncio.wait_for(
+        store._acquire_lock("patient", second, wait_time_in_seconds=0.05), timeout=5
+    )
+    assert not lock.is_locked(second)
