@@ -154,8 +154,9 @@ def test_markup_is_shown_as_text(page: Page) -> None:
 
 def test_a_red_flag_gets_the_urgent_care_reply(page: Page) -> None:
     open_chat(page)
-    reply = ask(page, "my lips went white and hurt badly after filler yesterday", URGENT)
-    assert reply.index(URGENT) < reply.index("Assistant:", 1)  # the urgent-care reply comes first
+    before = bot_messages(page).count()
+    ask(page, "my lips went white and hurt badly after filler yesterday", URGENT)
+    assert URGENT in bot_messages(page).all_inner_texts()[before]  # the urgent-care reply comes first
 
 
 def test_keyboard_only_open_type_send_close(page: Page) -> None:
