@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
-import requests
 import sqlalchemy as sa
 
 from review import schema, summary
@@ -38,18 +36,10 @@ PAGES = {
 }
 
 
-def log_in(url: str) -> requests.Session:
-    """A staff member's session."""
-    session = requests.Session()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', session.get(f"{url}/login").text).group(1)
-    reply = session.post(f"{url}/login", data={"csrf_token": token, "username": USER, "password": PASSWORD})
-    reply.raise_for_status()
-    return session
-
-
 def time_pages(url: str, sender: str, loads: int) -> Dict[str, float]:
     """Median milliseconds to load each page."""
-    session = log_in(url)
+    session, reply = servers.review_login(url, USER, PASSWORD)
+    reply.raise_for_status()
     month_ago = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * 86_400))
     timings = {}
     for name, path in PAGES.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Tuple
 
 import requests
 
@@ -66,6 +67,25 @@ def running(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def csrf_token_in(page: str) -> str:
+    """The CSRF token in a review app page's forms."""
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def review_login(
+    url: str, username: str, password: str, target: str = "/", follow_redirects: bool = True
+) -> Tuple[requests.Session, requests.Response]:
+    """Logs in to the review app as a browser would; returns the session and the login's reply."""
+    session = requests.Session()
+    token = csrf_token_in(session.get(f"{url}/login").text)
+    reply = session.post(
+        f"{url}/login",
+        data={"csrf_token": token, "username": username, "password": password, "next": target},
+        allow_redirects=follow_redirects,
+    )
+    return session, reply
 
 
 def say(rasa_url: str, sender: str, text: str, session: Optional[requests.Session] = None) -> List[dict]:

@@ -51,16 +51,11 @@ def review_url(workdir: Path, database: Path, held: None) -> Iterator[str]:
         yield review.url
 
 
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+csrf_of = servers.csrf_token_in
 
 
 def log_in(url: str, password: str = PASSWORD, username: str = USER) -> requests.Session:
-    session = requests.Session()
-    token = csrf_of(session.get(f"{url}/login").text)
-    reply = session.post(
-        f"{url}/login", data={"csrf_token": token, "username": username, "password": password, "next": "/"}
-    )
+    session, reply = servers.review_login(url, username, password)
     session.last = reply
     return session
 
@@ -311,13 +306,7 @@ def test_in_a_browser_log_in_filter_open_note_export(review_url: str, browser: B
     "target, expected", [("/?flag=gap", "/?flag=gap"), ("//evil.test", "/"), ("/\\evil.test", "/")]
 )
 def test_after_login_only_paths_of_this_app_are_followed(review_url: str, target: str, expected: str) -> None:
-    session = requests.Session()
-    token = csrf_of(session.get(f"{review_url}/login").text)
-    reply = session.post(
-        f"{review_url}/login",
-        data={"csrf_token": token, "username": USER, "password": PASSWORD, "next": target},
-        allow_redirects=False,
-    )
+    _, reply = servers.review_login(review_url, USER, PASSWORD, target, follow_redirects=False)
     assert reply.status_code == 303 and reply.headers["location"] == expected
 
 

@@ -8,7 +8,6 @@ results/SCALE.md (measured, not asserted).
 from __future__ import annotations
 
 import itertools
-import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -140,13 +139,7 @@ def test_the_review_app_lists_the_conversations_from_postgresql(workdir, replica
     sender = f"scale-review-{uuid.uuid4()}"
     servers.say(replicas[1].url, sender, "can I get fillers while pregnant?")
     with servers.review_server(workdir, postgres_url, "scale", "scale-password-long") as review:
-        session = requests.Session()
-        page = session.get(f"{review.url}/login").text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        reply = session.post(
-            f"{review.url}/login",
-            data={"csrf_token": token, "username": "scale", "password": "scale-password-long"},
-        )
+        session, reply = servers.review_login(review.url, "scale", "scale-password-long")
         assert reply.status_code == 200
         listed = session.get(f"{review.url}/", params={"flag": "gap", "q": "pregnant"}).text
         assert sender in listed.replace("%2D", "-")
