@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 import sqlalchemy as sa
 
 from review import schema
-from review.summary import FLAGS, is_payload
+from review.summary import FLAGS, is_payload, turn_of
 
 TREATMENTS = ("botox", "filler", "both")
 INTENT_NAME = re.compile(r"^[a-z_]{1,64}$")
@@ -195,18 +195,18 @@ def transcript(connection: sa.engine.Connection, sender_id: str) -> Tuple[List[M
         if row.type_name == "slot":
             slots[event.get("name")] = event.get("value")
         elif row.type_name == "user":
-            parse = event.get("parse_data") or {}
-            intent = parse.get("intent") or {}
-            entities = parse.get("entities") or []
+            turn = turn_of(row.id, row.timestamp, event)  # read as the summaries read it
             details = {
-                "intent": intent.get("name"),
-                "confidence": intent.get("confidence"),
-                "entities": [(x.get("entity"), x.get("value")) for x in entities],
-                "treatment": next((x.get("value") for x in entities if x.get("entity") == "treatment"), None),
-                "red_flags": [flag.get("label") for flag in parse.get("red_flags") or []],
-                "button": is_payload(event.get("text") or ""),
+                "intent": turn.intent,
+                "confidence": turn.confidence,
+                "entities": [(x.get("entity"), x.get("value")) for x in turn.entities],
+                "treatment": turn.treatment,
+                "red_flags": [
+                    flag.get("label") for flag in (event.get("parse_data") or {}).get("red_flags") or []
+                ],
+                "button": is_payload(turn.text),
             }
-            messages.append(Message(row.id, row.timestamp, "patient", event.get("text") or "", details))
+            messages.append(Message(row.id, row.timestamp, "patient", turn.text, details))
         else:
             metadata = event.get("metadata") or {}
             buttons = (event.get("data") or {}).get("buttons") or []
