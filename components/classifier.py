@@ -1,23 +1,107 @@
-"""The intent classifier: Rasa's logistic regression, made safe for messages with no words."""
+"""The intent classifier: Rasa's logistic regression over weighted, normalised feature blocks."""
 
 from __future__ import annotations
 
-from typing import List
+from typing import Any, Dict, List
 
+import numpy as np
+import scipy.sparse
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.preprocessing import normalize
+
+_WEIGHTS_FILE = "block_weights.npz"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class IntentClassifier(LogisticRegressionClassifier):
     """Logistic regression over the sparse features; fast to train and to run on a small FAQ set.
 
-    Rasa's classifier fails on a message with no features (empty or white space only); such a
+    Rasa's classifier concatenates the raw counts of every featurizer, so the thousands of character
+    n-grams of a long message drown the few entity and keyword features. Here each featurizer's block
+    is weighted like TF-IDF (log counts times inverse document frequency, learnt in training) and
+    scaled to unit length, so every block counts the same for every message.
+
+    Rasa's classifier also fails on a message with no features (empty or white space only); such a
     message gets no intent and zero confidence instead, which the FallbackClassifier turns into
     `nlu_fallback`, so the patient is asked to rephrase.
     """
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """Rasa's options plus the inverse regularisation strength `C`."""
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0}
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        name: str,
+        model_storage: ModelStorage,
+        resource: Resource,
+        idf: Dict[str, np.ndarray] | None = None,
+    ) -> None:
+        """Creates the classifier; `idf` holds each block's learnt weights once trained."""
+        super().__init__(config, name, model_storage, resource)
+        self.clf.C = self.config["C"]
+        self._idf = idf or {}
+
+    @staticmethod
+    def _blocks(messages: List[Message]) -> Dict[str, scipy.sparse.csr_matrix]:
+        """Each featurizer's sentence features for the messages, one matrix per featurizer."""
+        rows: Dict[str, list] = {}
+        for message in messages:
+            for feature in message.features:
+                if feature.attribute != TEXT or feature.type != FEATURE_TYPE_SENTENCE:
+                    continue
+                if feature.is_sparse():
+                    rows.setdefault(str(feature.origin), []).append(feature.features)
+        return {origin: scipy.sparse.vstack(mats).tocsr() for origin, mats in sorted(rows.items())}
+
+    def _create_X(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
+        weighted = []
+        for origin, counts in self._blocks(messages).items():
+            block = counts.astype(float)
+            block.data = np.log1p(block.data)
+            weighted.append(normalize(block @ scipy.sparse.diags(self._idf[origin])))
+        return scipy.sparse.hstack(weighted).tocsr()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Learns each block's inverse document frequencies, then the logistic regression."""
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        self._idf = {
+            origin: np.log((1 + counts.shape[0]) / (1 + counts.getnnz(axis=0))) + 1
+            for origin, counts in self._blocks(examples).items()
+        }
+        return super().train(training_data)
+
+    def persist(self) -> None:
+        """Stores the logistic regression (as Rasa does) and the block weights beside it."""
+        super().persist()
+        with self._model_storage.write_to(self._resource) as directory:
+            np.savez(directory / _WEIGHTS_FILE, **self._idf)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> IntentClassifier:
+        """Loads the logistic regression and the block weights."""
+        component = super().load(config, model_storage, resource, execution_context, **kwargs)
+        with model_storage.read_from(resource) as directory:
+            if (directory / _WEIGHTS_FILE).exists():  # absent when there was nothing to train on
+                with np.load(directory / _WEIGHTS_FILE) as weights:
+                    component._idf = {origin: weights[origin] for origin in weights.files}
+        return component
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Predicts the intent of each message that has words in it."""
