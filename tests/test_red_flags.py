@@ -27,6 +27,7 @@ DETECTOR = RedFlagDetector(
         ("the skin on my nose went white after filler", "skin_color_or_unusual_pain"),
         ("my lip is turning a bit blue", "skin_color_or_unusual_pain"),
         ("unbearable pain in my cheek", "skin_color_or_unusual_pain"),
+        ("the pain after my filler is getting worse", "skin_color_or_unusual_pain"),
         ("my eyelid is drooping two weeks after botox", "weakness_or_drooping"),
         ("droopy eyelid after dysport", "weakness_or_drooping"),
         ("I feel weak all over", "weakness_or_drooping"),
