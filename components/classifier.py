@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+import json
+from typing import Any, Dict, List, Set
 
 import numpy as np
 import scipy.sparse
@@ -11,12 +12,20 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_RANKING_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.preprocessing import normalize
 
 _WEIGHTS_FILE = "block_weights.npz"
+_VOCABULARY_FILE = "vocabulary.json"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -28,9 +37,10 @@ class IntentClassifier(LogisticRegressionClassifier):
     is weighted like TF-IDF (log counts times inverse document frequency, learnt in training) and
     scaled to unit length, so every block counts the same for every message.
 
-    Rasa's classifier also fails on a message with no features (empty or white space only); such a
-    message gets no intent and zero confidence instead, which the FallbackClassifier turns into
-    `nlu_fallback`, so the patient is asked to rephrase.
+    A message with no word seen in training and no entity ("blorf snazzle", or empty: Rasa's
+    classifier would fail on it) gets no intent and zero confidence, which the FallbackClassifier
+    turns into `nlu_fallback`: the patient is asked "did you mean…?" instead of being told
+    confidently that the question is off-topic.
     """
 
     @staticmethod
@@ -44,12 +54,16 @@ class IntentClassifier(LogisticRegressionClassifier):
         name: str,
         model_storage: ModelStorage,
         resource: Resource,
-        idf: Dict[str, np.ndarray] | None = None,
     ) -> None:
-        """Creates the classifier; `idf` holds each block's learnt weights once trained."""
+        """Creates the classifier; block weights and vocabulary come with training or loading."""
         super().__init__(config, name, model_storage, resource)
         self.clf.C = self.config["C"]
-        self._idf = idf or {}
+        self._idf: Dict[str, np.ndarray] = {}
+        self._vocabulary: Set[str] = set()
+
+    @staticmethod
+    def _words(message: Message) -> Set[str]:
+        return {token.text.lower() for token in message.get(TOKENS_NAMES[TEXT], [])}
 
     @staticmethod
     def _blocks(messages: List[Message]) -> Dict[str, scipy.sparse.csr_matrix]:
@@ -78,6 +92,7 @@ class IntentClassifier(LogisticRegressionClassifier):
             origin: np.log((1 + counts.shape[0]) / (1 + counts.getnnz(axis=0))) + 1
             for origin, counts in self._blocks(examples).items()
         }
+        self._vocabulary = set().union(*(self._words(e) for e in examples))
         return super().train(training_data)
 
     def persist(self) -> None:
@@ -85,6 +100,7 @@ class IntentClassifier(LogisticRegressionClassifier):
         super().persist()
         with self._model_storage.write_to(self._resource) as directory:
             np.savez(directory / _WEIGHTS_FILE, **self._idf)
+            (directory / _VOCABULARY_FILE).write_text(json.dumps(sorted(self._vocabulary)))
 
     @classmethod
     def load(
@@ -101,13 +117,14 @@ class IntentClassifier(LogisticRegressionClassifier):
             if (directory / _WEIGHTS_FILE).exists():  # absent when there was nothing to train on
                 with np.load(directory / _WEIGHTS_FILE) as weights:
                     component._idf = {origin: weights[origin] for origin in weights.files}
+                component._vocabulary = set(json.loads((directory / _VOCABULARY_FILE).read_text()))
         return component
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Predicts the intent of each message that has words in it."""
+        """Predicts the intent of each message with a known word or an entity in it."""
         worded = []
         for message in messages:
-            if (message.get(TEXT) or "").strip():
+            if self._words(message) & self._vocabulary or message.get(ENTITIES):
                 worded.append(message)
             else:
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)

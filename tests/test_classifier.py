@@ -82,7 +82,8 @@ def test_the_stored_model_answers_like_the_trained_one(trained):
     )
 
 
-def test_a_message_without_words_gets_no_intent(trained):
+@pytest.mark.parametrize("text", ["   ", "blorf snazzle quux"])
+def test_a_message_without_a_known_word_gets_no_intent(trained, text):
     _, loaded, featurize = trained
-    message = loaded.process([featurize("   ")])[0]
+    message = loaded.process([featurize(text)])[0]
     assert message.get("intent") == {"name": None, "confidence": 0.0}

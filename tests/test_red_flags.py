@@ -30,6 +30,7 @@ DETECTOR = RedFlagDetector(
         ("the pain after my filler is getting worse", "skin_color_or_unusual_pain"),
         ("my eyelid is drooping two weeks after botox", "weakness_or_drooping"),
         ("droopy eyelid after dysport", "weakness_or_drooping"),
+        ("my eyelid has been drooping since my botox last week", "weakness_or_drooping"),
         ("I feel weak all over", "weakness_or_drooping"),
         ("my speech is slurred", "stroke"),
         ("numbness on one side of my face", "stroke"),
