@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Dict, List, Set
 
 import numpy as np
@@ -37,9 +38,9 @@ class IntentClassifier(LogisticRegressionClassifier):
     is weighted like TF-IDF (log counts times inverse document frequency, learnt in training) and
     scaled to unit length, so every block counts the same for every message.
 
-    A message with no word seen in training and no entity ("blorf snazzle", or empty: Rasa's
-    classifier would fail on it) gets no intent and zero confidence, which the FallbackClassifier
-    turns into `nlu_fallback`: the patient is asked "did you mean…?" instead of being told
+    A message with no word seen in training, no entity and no keyword hint ("blorf snazzle", or
+    empty: Rasa's classifier would fail on it) gets no intent and zero confidence, which the
+    FallbackClassifier turns into `nlu_fallback`: the patient is asked "did you mean…?" instead of being told
     confidently that the question is off-topic.
     """
 
@@ -60,6 +61,7 @@ class IntentClassifier(LogisticRegressionClassifier):
         self.clf.C = self.config["C"]
         self._idf: Dict[str, np.ndarray] = {}
         self._vocabulary: Set[str] = set()
+        self._hints: List[re.Pattern] = []
 
     @staticmethod
     def _words(message: Message) -> Set[str]:
@@ -93,6 +95,7 @@ class IntentClassifier(LogisticRegressionClassifier):
             for origin, counts in self._blocks(examples).items()
         }
         self._vocabulary = set().union(*(self._words(e) for e in examples))
+        self._hints = [re.compile(r["pattern"], re.IGNORECASE) for r in training_data.regex_features]
         return super().train(training_data)
 
     def persist(self) -> None:
@@ -100,7 +103,8 @@ class IntentClassifier(LogisticRegressionClassifier):
         super().persist()
         with self._model_storage.write_to(self._resource) as directory:
             np.savez(directory / _WEIGHTS_FILE, **self._idf)
-            (directory / _VOCABULARY_FILE).write_text(json.dumps(sorted(self._vocabulary)))
+            known = {"words": sorted(self._vocabulary), "hints": [h.pattern for h in self._hints]}
+            (directory / _VOCABULARY_FILE).write_text(json.dumps(known))
 
     @classmethod
     def load(
@@ -117,14 +121,18 @@ class IntentClassifier(LogisticRegressionClassifier):
             if (directory / _WEIGHTS_FILE).exists():  # absent when there was nothing to train on
                 with np.load(directory / _WEIGHTS_FILE) as weights:
                     component._idf = {origin: weights[origin] for origin in weights.files}
-                component._vocabulary = set(json.loads((directory / _VOCABULARY_FILE).read_text()))
+                known = json.loads((directory / _VOCABULARY_FILE).read_text())
+                component._vocabulary = set(known["words"])
+                component._hints = [re.compile(h, re.IGNORECASE) for h in known["hints"]]
         return component
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Predicts the intent of each message with a known word or an entity in it."""
+        """Predicts the intent of each message with a known word, an entity or a keyword hint."""
         worded = []
         for message in messages:
-            if self._words(message) & self._vocabulary or message.get(ENTITIES):
+            text = message.get(TEXT) or ""
+            known = self._words(message) & self._vocabulary or message.get(ENTITIES)
+            if known or any(hint.search(text) for hint in self._hints):
                 worded.append(message)
             else:
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
