@@ -99,7 +99,7 @@ class IntentClassifier(LogisticRegressionClassifier):
         return super().train(training_data)
 
     def persist(self) -> None:
-        """Stores the logistic regression (as Rasa does) and the block weights beside it."""
+        """Stores the logistic regression (as Rasa does), the block weights and the known words and hints."""
         super().persist()
         with self._model_storage.write_to(self._resource) as directory:
             np.savez(directory / _WEIGHTS_FILE, **self._idf)
@@ -115,7 +115,7 @@ class IntentClassifier(LogisticRegressionClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> IntentClassifier:
-        """Loads the logistic regression and the block weights."""
+        """Loads the logistic regression, the block weights and the known words and hints."""
         component = super().load(config, model_storage, resource, execution_context, **kwargs)
         with model_storage.read_from(resource) as directory:
             if (directory / _WEIGHTS_FILE).exists():  # absent when there was nothing to train on
