@@ -12,12 +12,12 @@ class BadInput(ValueError):
     """A request the assistant refuses; the text says what is wrong."""
 
 
-def checked_sender(sender: Any) -> str:
-    """Returns `sender` if it is a usable conversation id, else raises BadInput."""
+def checked_sender(sender: Any, field: str = "sender") -> str:
+    """Returns `sender` if it is a usable conversation (or message) id, else raises BadInput."""
     if not isinstance(sender, str) or not sender.strip():
-        raise BadInput("'sender' must be a non-empty string identifying the conversation.")
+        raise BadInput(f"'{field}' must be a non-empty string.")
     if len(sender) > MAX_SENDER_LENGTH or not sender.isprintable():
-        raise BadInput(f"'sender' must be at most {MAX_SENDER_LENGTH} printable characters.")
+        raise BadInput(f"'{field}' must be at most {MAX_SENDER_LENGTH} printable characters.")
     return sender
 
 

@@ -19,16 +19,17 @@ Resilience:
 3. When the action server cannot be reached or fails, Rasa logs the error and the patient gets no
    reply at all. The patient gets `utter_action_unavailable` instead; answers resume as soon as the
    action server is back. (Red flags never depend on it: their urgent-care reply is a rule response.)
-4. When a message cannot have its conversation's lock (too many of its messages queued at once, or a
-   crashed replica's lock not yet expired), Rasa drops it and the REST channel answers an empty list.
-   The patient gets `utter_action_unavailable` instead, asking to try again. And a message whose place
-   in the queue expired while it waited gives up then: Rasa would wait on for a turn that never comes,
-   until the web server's timeout (60 s) cancels it, again with an empty answer.
+4. When a message cannot have its conversation's lock (the lock store unreachable, or its ticket's
+   lease lapsed while the server stalled: stores/lock_store.py), Rasa drops it and the REST channel
+   answers an empty list. The patient gets `utter_action_unavailable` instead, asking to try again.
+5. A client that resends a message after a failure (a replica that died before answering) would have it
+   handled twice if the first try had been saved. A message that carries a client `message_id` in its
+   metadata (channels/rest.py) and is already in the conversation is answered with the replies it got
+   then, and not handled again.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any, Dict, List, Optional, Text, Type
 
@@ -37,20 +38,23 @@ import rasa.shared.utils.common
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
-from rasa.core.lock import TicketLock
-from rasa.core.lock_store import LockError, LockStore
+from rasa.core.lock_store import LockError
+from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
 ACTION_UNAVAILABLE_RESPONSE = "utter_action_unavailable"
+# the metadata field of a patient message that names it for the client (channels/rest.py)
+CLIENT_MESSAGE_ID = "message_id"
 
 _response_schema = RemoteAction.action_response_format_spec()
 _response_validator = jsonschema.validators.validator_for(_response_schema)(_response_schema)
 _event_types: Dict[Text, Type[Event]] = {}
 _run_remote_action = RemoteAction.run
 _handle_message = Agent.handle_message
+_process_message = MessageProcessor.handle_message
 logger = logging.getLogger(__name__)
 
 
@@ -91,21 +95,30 @@ async def _run_or_apologise(self: RemoteAction, output_channel, nlg, tracker, do
         return [create_bot_utterance(message)] if message else []
 
 
-async def _acquire_lock_while_queued(
-    self: LockStore, conversation_id: Text, ticket: int, wait_time_in_seconds: float
-) -> TicketLock:
-    while True:
-        lock = self.get_lock(conversation_id)
-        if lock is None:
-            break
-        if not lock.is_locked(ticket):
-            return lock
-        lock.remove_expired_tickets()
-        if all(queued.number != ticket for queued in lock.tickets):
-            break  # this message's place in the queue has expired
-        await asyncio.sleep(wait_time_in_seconds)
-        self.update_lock(conversation_id)
-    raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
+def replies_to(tracker: DialogueStateTracker, client_message_id: Text) -> Optional[List[Dict[Text, Any]]]:
+    """The replies the conversation gave the message with this client id; None if it never had it."""
+    replies: Optional[List[Dict[Text, Any]]] = None
+    for event in tracker.events:
+        if isinstance(event, UserUttered):
+            if replies is not None:
+                break
+            if (event.metadata or {}).get(CLIENT_MESSAGE_ID) == client_message_id:
+                replies = []
+        elif isinstance(event, BotUttered) and replies is not None:
+            replies.append(event.message())
+    return replies
+
+
+async def _process_once(self: MessageProcessor, message: UserMessage) -> Optional[List[Dict[Text, Any]]]:
+    client_message_id = (message.metadata or {}).get(CLIENT_MESSAGE_ID)
+    if client_message_id:  # runs inside the conversation's lock, like the handling it replaces
+        tracker = await self.tracker_store.retrieve(message.sender_id)
+        replies = replies_to(tracker, client_message_id) if tracker else None
+        if replies is not None:
+            for reply in replies:
+                await message.output_channel.send_response(message.sender_id, reply)
+            return getattr(message.output_channel, "messages", None)
+    return await _process_message(self, message)
 
 
 async def _handle_or_apologise(self: Agent, message: UserMessage) -> Optional[List[Dict[Text, Any]]]:
@@ -127,5 +140,5 @@ def apply() -> None:
     RemoteAction._validate_action_result = _validate_action_result
     RemoteAction.run = _run_or_apologise
     Agent.handle_message = _handle_or_apologise
-    LockStore._acquire_lock = _acquire_lock_while_queued
+    MessageProcessor.handle_message = _process_once
     Event.resolve_by_type = staticmethod(_resolve_by_type)

@@ -178,6 +178,8 @@ def test_with_the_action_server_down_patients_are_told_and_red_flags_still_get_u
         {"sender": "patient", "message": None},
         {"sender": "patient", "message": "botox " * 17_000},
         ["not", "an", "object"],
+        {"sender": "patient", "message": "hi", "message_id": 7},
+        {"sender": "patient", "message": "hi", "message_id": "m" * 1000},
     ],
     ids=[
         "no sender",
@@ -188,6 +190,8 @@ def test_with_the_action_server_down_patients_are_told_and_red_flags_still_get_u
         "null",
         "100 KB",
         "list",
+        "number message id",
+        "1000-char message id",
     ],
 )
 def test_malformed_requests_are_refused_with_a_400(rasa_url, body):

@@ -8,18 +8,21 @@ results/SCALE.md (measured, not asserted).
 from __future__ import annotations
 
 import itertools
+import json
+import random
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Dict, Iterator, List, Tuple
 
 import pytest
 import requests
 import sqlalchemy as sa
 
 from scripts import servers, services
-from stores.lock_store import EnvironmentLockStore
 
 pytestmark = pytest.mark.scale
 # one patient's messages arriving at once: each waits its turn (Rasa polls the lock once a second)
@@ -63,6 +66,17 @@ def events_of(postgres_url: str, sender: str) -> List[tuple]:
     return rows
 
 
+def assert_handled_one_at_a_time(rows: List[tuple]) -> None:
+    """Every message is handled whole (to action_listen) before the next one starts: no interleaving."""
+    listening = True
+    for row in rows:
+        if row.type_name == "user":
+            assert listening, "a message started while another was being handled"
+            listening = False
+        elif row.type_name == "action" and row.action_name == "action_listen":
+            listening = True
+
+
 def test_a_conversation_keeps_its_context_across_replicas(replicas) -> None:
     sender = f"scale-{uuid.uuid4()}"
     first, second = replicas
@@ -81,26 +95,8 @@ def test_the_lock_store_serialises_one_conversation_across_replicas(replicas, po
     assert all(replies)
     rows = events_of(postgres_url, sender)
     assert sum(1 for row in rows if row.type_name == "user") == MESSAGES_AT_ONCE
-    # every message is handled whole (to action_listen) before the next one starts: no interleaving
-    listening = True
-    for row in rows:
-        if row.type_name == "user":
-            assert listening, "a message started while another was being handled"
-            listening = False
-        elif row.type_name == "action" and row.action_name == "action_listen":
-            listening = True
+    assert_handled_one_at_a_time(rows)
     assert sum(1 for row in rows if row.type_name == "bot") >= MESSAGES_AT_ONCE
-
-
-def test_replicas_taking_tickets_at_once_never_share_one(redis_url: str) -> None:
-    stores = [EnvironmentLockStore() for _ in range(2)]  # as two replicas would
-    conversation = f"tickets-{uuid.uuid4()}"
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        tickets = list(pool.map(lambda n: stores[n % 2].issue_ticket(conversation), range(64)))
-    assert sorted(tickets) == list(range(64))
-    for ticket in tickets:
-        stores[ticket % 2].cleanup(conversation, ticket)
-    assert stores[0].get_lock(conversation) is None
 
 
 def throughput(urls: List[str], conversations: int = 20, length: int = 4) -> float:
@@ -145,31 +141,100 @@ def test_the_review_app_lists_the_conversations_from_postgresql(workdir, replica
         assert sender in listed.replace("%2D", "-")
 
 
-def through_balancer(urls: List[str], turn: int, sender: str, text: str) -> str:
-    """Sends a message as a load balancer would: to the replica whose turn it is, else to the next one."""
-    for url in urls[turn % len(urls) :] + urls[: turn % len(urls)]:
-        try:
-            return " ".join(m.get("text", "") for m in servers.say(url, sender, text))
-        except requests.ConnectionError:
-            continue
-    raise AssertionError("no replica answered")
+REPLICA_KILLS = 20
+# a conversation's questions in turn, each answer depending on the context the earlier ones set
+TALK = [
+    ("what is botox?", "protein"),
+    ("how long does it last?", "three to four months"),
+    ("and fillers?", "three to twelve months"),
+    ("how long does botox last?", "three to four months"),
+]
 
 
-# Last: it stops a replica.
-def test_when_a_replica_dies_under_load_the_other_keeps_the_context(replicas) -> None:
-    urls = [r.url for r in replicas]
-    senders = [f"failover-{uuid.uuid4()}" for _ in range(10)]
-    for turn, sender in enumerate(senders):
-        assert "protein" in through_balancer(urls, turn, sender, "what is botox?")
+class Balancer:
+    """Sends each message to a replica in turn, as a load balancer would; resends to the next one when a
+    replica dies before answering, under the same message id, until one answers."""
 
-    def keep_talking(sender: str) -> str:
-        for turn in range(4):
-            through_balancer(urls, turn, sender, "what are the side effects?")
-        return through_balancer(urls, 1, sender, "how long does it last?")
+    def __init__(self, urls: List[str]) -> None:
+        self.urls, self.turn = urls, itertools.count()
+        self.interrupted = 0  # messages whose replica died after taking them
 
-    with ThreadPoolExecutor(max_workers=10) as pool:
-        answers = pool.map(keep_talking, senders)
-        time.sleep(1)
-        replicas[1].process.kill()  # mid-conversation, with messages in flight
-        answers = list(answers)
-    assert [a for a in answers if "three to four months" not in a] == []  # still Botox
+    def say(self, sender: str, text: str, message_id: str) -> List[dict]:
+        body = {"sender": sender, "message": text, "message_id": message_id}
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            url = self.urls[next(self.turn) % len(self.urls)]
+            try:
+                reply = requests.post(f"{url}/webhooks/rest/webhook", json=body, timeout=60)
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
+                self.interrupted += "Connection refused" not in str(error)
+                time.sleep(0.05)  # that replica is down or died mid-answer: the next one
+                continue
+            assert reply.status_code == 200, reply.text
+            return reply.json()
+        raise AssertionError(f"no replica answered {sender}'s {message_id} in 120 s")
+
+
+# Last: it kills and restarts replicas.
+def test_replicas_killed_at_random_moments_leave_no_patient_unanswered(workdir, postgres_url, redis_url):
+    """Ten patients keep talking while one replica or the other is killed 20 times, each time at a random
+    moment (queued, mid-NLU, mid-action, after saving) and then restarted on its port."""
+    chance = random.Random(int(time.time()))
+    stores = {"tracker_store_url": postgres_url, "lock_store_url": redis_url}
+    ports = [servers.free_port(), servers.free_port()]
+    balancer = Balancer([f"http://127.0.0.1:{port}" for port in ports])
+    stop = threading.Event()
+    sent: Dict[str, List[Tuple[str, str, List[dict]]]] = {}
+
+    def talk(sender: str) -> None:
+        sent[sender] = []
+        for number in itertools.count():
+            if stop.is_set():
+                return
+            text, expected = TALK[number % len(TALK)]
+            replies = balancer.say(sender, text, f"{sender}-{number}")
+            sent[sender].append((f"{sender}-{number}", expected, replies))
+
+    with ExitStack() as stack:
+        actions = stack.enter_context(servers.action_server(workdir))
+        start = [
+            lambda port=port: stack.enter_context(
+                servers.rasa_server(workdir, workdir / "unused.db", actions.url, port=port, **stores)
+            )
+            for port in ports
+        ]
+        replicas = [launch() for launch in start]
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            talking = [pool.submit(talk, f"failover-{uuid.uuid4()}") for _ in range(10)]
+            try:
+                for kill in range(REPLICA_KILLS):
+                    time.sleep(chance.uniform(0.2, 2.0))
+                    victim = kill % 2
+                    replicas[victim].process.kill()  # SIGKILL: no cleanup, tickets left in Redis
+                    replicas[victim].process.wait()
+                    replicas[victim] = start[victim]()  # back on its port, while the other one serves
+            finally:
+                stop.set()
+                for conversation in talking:
+                    conversation.result()
+
+    assert balancer.interrupted > 0  # the kills did hit messages in flight
+    servers.ROOT.joinpath("results").mkdir(exist_ok=True)
+    with servers.ROOT.joinpath("results", "SCALE.md").open("a") as report:
+        report.write(
+            f"- failover: {REPLICA_KILLS} replica kills, {sum(map(len, sent.values()))} messages, "
+            f"{balancer.interrupted} of them interrupted mid-answer and resent\n"
+        )
+    for sender, messages in sent.items():
+        assert len(messages) >= len(TALK)
+        for message_id, expected, replies in messages:
+            text = " ".join(reply.get("text", "") for reply in replies)
+            assert "can't look that up" not in text, (message_id, text)
+            assert expected in text, (message_id, text)  # answered, in its context
+        rows = events_of(postgres_url, sender)
+        stored_ids = [
+            json.loads(row.data)["metadata"]["message_id"] for row in rows if row.type_name == "user"
+        ]
+        assert stored_ids == [message_id for message_id, _, _ in messages]  # none lost, none twice
+        assert_handled_one_at_a_time(rows)
+        assert sum(row.type_name == "bot" for row in rows) == sum(len(r) for _, _, r in messages)
