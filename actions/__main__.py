@@ -12,8 +12,8 @@ import argparse
 import hmac
 import logging
 import os
+import warnings
 
-from rasa_sdk.endpoint import create_app
 from sanic import response
 from sanic.exceptions import SanicException
 
@@ -22,6 +22,8 @@ logger = logging.getLogger("actions")
 
 def build_app(token: str | None):
     """The rasa-sdk action server app for the `actions` package, hardened."""
+    from rasa_sdk.endpoint import create_app  # after main() has set the warning filters
+
     app = create_app("actions", cors_origins=None)
 
     @app.exception(Exception)
@@ -50,6 +52,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("ACTION_SERVER_PORT", "5055")))
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
+    logging.getLogger("rasa_sdk.executor").setLevel(logging.WARNING)  # a line per action registered
+    # Sanic switches every deprecation warning on; rasa-sdk's sanic_cors still uses distutils' versions
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module="sanic_cors")
     app = build_app(os.environ.get("ACTION_SERVER_TOKEN") or None)
     app.run(host=args.host, port=args.port, access_log=False)
 

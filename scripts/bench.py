@@ -4,8 +4,8 @@ Both bots run with the same SQLite tracker store and are measured through the RE
 realistic questions of tests/patient_questions.yml: sequential latency, throughput and p95 at several
 concurrencies, the 1st against the 200th message of one long conversation, memory, time from launch to
 first answer, training time and model size. Writes results/bench.json, results/BENCH.md (with the
-committed history in benchmarks/history.md) and results/bench.png. `--smoke` runs a few messages of
-each, without the starter bot, to prove the benchmark works.
+committed history in benchmarks/history.md) and results/bench.png. `--smoke` trains the starter bot
+too and sends each bot a few messages, to prove the comparison works end to end.
 """
 
 from __future__ import annotations
@@ -55,6 +55,11 @@ class Plan:
 
 FULL = Plan(sequential=500, per_level=400, concurrency=(1, 5, 20, 50), long_conversation=200)
 SMOKE = Plan(sequential=10, per_level=10, concurrency=(1, 5), long_conversation=5)
+
+
+def progress(message: str) -> None:
+    """One line of progress, so a long run is not minutes of silence."""
+    print(f"bench {time.strftime('%H:%M:%S')}: {message}", flush=True)
 
 
 def percentile(samples: List[float], share: float) -> float:
@@ -125,6 +130,7 @@ def long_conversation(url: str, length: int) -> Dict[str, float]:
 
 def train(project: Path, out: Path) -> Dict[str, float]:
     """Trains the project's model from scratch; returns the time taken and the model's size."""
+    progress(f"training {project.name} from scratch (rasa train --force)")
     started = time.perf_counter()
     subprocess.run(
         [str(servers.BIN / "rasa"), "train", "--force", "--fixed-model-name", "bench", "--out", str(out)],
@@ -139,8 +145,11 @@ def train(project: Path, out: Path) -> Dict[str, float]:
     }
 
 
-def measure(project: Path, model: Path, workdir: Path, plan: Plan, with_actions: bool) -> Dict[str, Any]:
+def measure(
+    name: str, project: Path, model: Path, workdir: Path, plan: Plan, with_actions: bool
+) -> Dict[str, Any]:
     """Launches a bot and measures it."""
+    progress(f"{name}: starting")
     with ExitStack() as stack:
         launched = time.perf_counter()
         actions = stack.enter_context(servers.action_server(workdir)) if with_actions else None
@@ -156,12 +165,15 @@ def measure(project: Path, model: Path, workdir: Path, plan: Plan, with_actions:
         )
         conversations(rasa.url, 1, 1)
         first_answer_s = time.perf_counter() - launched
-        conversations(rasa.url, 20, 10)  # warm-up
+        progress(f"{name}: first answer {first_answer_s:.1f} s after launch; warming up")
+        conversations(rasa.url, 20, 10)
+        progress(f"{name}: {plan.sequential} messages one after the other")
         sequential = conversations(rasa.url, plan.sequential, plan.conversation_length)
-        levels = [
-            at_concurrency(rasa.url, c, max(plan.per_level, c * 2), plan.conversation_length)
-            for c in plan.concurrency
-        ]
+        levels = []
+        for c in plan.concurrency:
+            progress(f"{name}: {max(plan.per_level, c * 2)} messages, {c} conversations at once")
+            levels.append(at_concurrency(rasa.url, c, max(plan.per_level, c * 2), plan.conversation_length))
+        progress(f"{name}: one conversation of {plan.long_conversation} messages")
         result = {
             "first_answer_s": first_answer_s,
             "sequential": {
@@ -299,15 +311,15 @@ def main(argv: Optional[List[str]] = None) -> None:
     }
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        report["ours"] = measure(ROOT, servers.MODEL, workdir, plan, with_actions=True)
+        report["ours"] = measure("ours", ROOT, servers.MODEL, workdir, plan, with_actions=True)
         if not args.smoke:
             report["ours"].update(train(ROOT, workdir / "ours-model"))
-            starter = starter_project(workdir)
-            report["starter"] = train(starter, workdir / "starter-model")
-            model = workdir / "starter-model" / "bench.tar.gz"
-            report["starter"].update(measure(starter, model, workdir, plan, with_actions=False))
+        starter = starter_project(workdir)
+        report["starter"] = train(starter, workdir / "starter-model")
+        model = workdir / "starter-model" / "bench.tar.gz"
+        report["starter"].update(measure("starter", starter, model, workdir, plan, with_actions=False))
+        if not args.smoke:
             report["ratios"] = ratios(report["ours"], report["starter"])
-            shutil.rmtree(starter, ignore_errors=True)
     (RESULTS / "bench.json").write_text(json.dumps(report, indent=2))
     (RESULTS / "BENCH.md").write_text(markdown(report))
     plot(report, RESULTS / "bench.png")

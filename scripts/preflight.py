@@ -3,12 +3,13 @@
     python -m scripts.preflight --model models/clinic.tar.gz --endpoints endpoints.yml
 
 Rasa itself would start without the model (answering nothing useful) or fail on an unusable tracker
-store with a stack trace. Exits 2 with one line per problem.
+store with a stack trace. Exits 2 with one line per problem; otherwise says what Rasa will use.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -53,6 +54,11 @@ def main(argv: Optional[List[str]] = None) -> None:
         print(f"Cannot start: {problem}", file=sys.stderr)
     if found:
         sys.exit(2)
+    url = sa.engine.make_url(tracker_store_url(args.endpoints)).render_as_string(hide_password=True)
+    locks = sa.engine.make_url(os.environ["LOCK_STORE_URL"]) if os.environ.get("LOCK_STORE_URL") else None
+    print(f"Model: {args.model}")
+    print(f"Conversations kept in: {url}")
+    print(f"Conversation locks: {locks.render_as_string(hide_password=True) if locks else 'in memory'}")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "3",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-    "TICKET_LOCK_LIFETIME": os.environ.get("TICKET_LOCK_LIFETIME", "30"),  # as the Makefile says
 }
 
 
@@ -144,13 +143,14 @@ def rasa_server(
     )
     port = port or free_port()
     command = [
-        str(BIN / "rasa"), "run", "--model", str(model), "--interface", "127.0.0.1",
-        "--port", str(port), "--endpoints", str(endpoints),
+        str(BIN / "python"), "-m", "scripts.rasa_quietly", "run", "--model", str(model),
+        "--interface", "127.0.0.1", "--port", str(port), "--endpoints", str(endpoints),
         "--credentials", str(credentials),
     ] + (["--cors", *cors] if cors else [])  # fmt: skip
     log = workdir / f"rasa-{port}.log"
     env = {
         **ENV,
+        "PYTHONPATH": str(ROOT),  # the stores the endpoints file names, from any project's folder
         "CORS_ORIGINS": " ".join(cors or []),
         "TRACKER_STORE_URL": tracker_store_url,
         "LOCK_STORE_URL": lock_store_url,
