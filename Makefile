@@ -15,8 +15,13 @@ SITE_PORT ?= 8000
 REVIEW_PORT ?= 8001
 WIDGET := widget/dist/clinic-chat.js
 CHROMIUM := /usr/bin/chromium
-# The action server port must match endpoints.yml.
-ACTIONS_PORT := 5055
+# The action server port must match the endpoints file's action_endpoint.
+ACTIONS_PORT ?= 5055
+ENDPOINTS ?= endpoints.yml
+# Rasa's command line, with third-party deprecation warnings filtered out (scripts/rasa_quietly.py).
+RASA := $(BIN)/python -m scripts.rasa_quietly
+# Every Python package: ruff lints them all, mypy checks the types of the product code.
+PACKAGES := actions channels components review stores scripts tests
 
 # Settings and secrets from an untracked .env, if there is one (.env.example lists them).
 ifneq (,$(wildcard .env))
@@ -25,13 +30,10 @@ export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' .env)
 endif
 
 export RASA_TELEMETRY_ENABLED := false
-# A conversation's lock left by a crashed Rasa replica expires after this many seconds (Rasa: 60, as
-# long as Sanic's response timeout, so the message waiting for it would be answered with nothing).
-export TICKET_LOCK_LIFETIME ?= 30
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help install lock annotate lint validate train widget browser run actions review staff-user shell test test-stories test-scale scale-deps evaluate bench purge clean
+.PHONY: help install lock annotate lint validate train widget browser run actions review staff-user shell test test-unit test-stories test-scale scale-deps evaluate bench purge clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## .*$$' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -54,15 +56,16 @@ lock: ## Re-resolve requirements.in into requirements.txt (in a fresh virtualenv
 annotate: install ## Re-annotate entities in data/nlu.yml and tests/test_stories.yml from the patterns
 	$(BIN)/python -m scripts.annotate_nlu
 
-lint: install ## ruff: lint and format check (Google docstrings) on the Python code
-	$(BIN)/ruff check actions channels components scripts tests
-	$(BIN)/ruff format --check actions channels components scripts tests
+lint: install ## ruff (lint, format, Google docstrings) on every package; mypy types on the product code
+	$(BIN)/ruff check $(PACKAGES)
+	$(BIN)/ruff format --check $(PACKAGES)
+	$(BIN)/mypy
 
 validate: install ## Check the training data, domain and config (rasa data validate)
 	$(BIN)/python scripts/validate.py
 
 train: install ## Train the model; components whose inputs are unchanged come from Rasa's cache
-	$(BIN)/rasa train --fixed-model-name clinic
+	$(RASA) train --fixed-model-name clinic
 
 var:
 	mkdir -p var
@@ -88,15 +91,16 @@ actions: install ## Start the action server alone on 127.0.0.1:5055
 	$(BIN)/python -m actions --port $(ACTIONS_PORT)
 
 run: train widget var ## Start the action server, Rasa (REST, socket.io) on :5005, demo page :8000, review app :8001
-	@$(BIN)/python -m scripts.preflight --model $(MODEL) --endpoints endpoints.yml
+	@$(BIN)/python -m scripts.preflight --model $(MODEL) --endpoints $(ENDPOINTS)
 	@trap 'kill 0' EXIT; \
 	$(BIN)/python -m actions --port $(ACTIONS_PORT) & \
 	$(BIN)/python -m http.server $(SITE_PORT) --bind 127.0.0.1 --directory widget/dist >/dev/null 2>&1 & \
 	$(BIN)/python -m review serve --port $(REVIEW_PORT) & \
 	echo "Demo clinic page with the chat widget: http://localhost:$(SITE_PORT)"; \
 	echo "Staff review app (after make staff-user): http://localhost:$(REVIEW_PORT)"; \
-	$(BIN)/rasa run --model $(MODEL) --interface 127.0.0.1 --port $(RASA_PORT) \
-	  --endpoints endpoints.yml --credentials credentials.yml --cors $(CORS_ORIGINS)
+	echo "Rasa (REST and socket.io): http://localhost:$(RASA_PORT)"; \
+	$(RASA) run --model $(MODEL) --interface 127.0.0.1 --port $(RASA_PORT) \
+	  --endpoints $(ENDPOINTS) --credentials credentials.yml --cors $(CORS_ORIGINS)
 
 review: install var ## Start the staff review app alone on 127.0.0.1:8001 (needs a staff account)
 	$(BIN)/python -m review serve --port $(REVIEW_PORT)
@@ -105,23 +109,26 @@ staff-user: install var ## Create a staff account for the review app, or reset i
 	$(BIN)/python -m review staff-user $(or $(NAME),$(shell read -p "Staff username: " name; echo $$name))
 
 shell: train var ## Chat in the terminal (rasa shell), with the action server running
-	@$(BIN)/python -m scripts.preflight --model $(MODEL) --endpoints endpoints.yml
+	@$(BIN)/python -m scripts.preflight --model $(MODEL) --endpoints $(ENDPOINTS)
 	@trap 'kill 0' EXIT; \
 	$(BIN)/python -m actions --port $(ACTIONS_PORT) >/dev/null 2>&1 & \
-	$(BIN)/rasa shell --model $(MODEL) --interface 127.0.0.1 --endpoints endpoints.yml
+	$(RASA) shell --model $(MODEL) --interface 127.0.0.1 --port $(RASA_PORT) --endpoints $(ENDPOINTS)
 
-test: lint validate train widget browser var ## Lint, validate, train, pytest (real servers, real browser), stories, bench smoke
-	$(BIN)/python -m pytest
+test: test-unit lint validate train widget browser var ## Unit tests, lint, validate, train, pytest (real servers, real browser), stories, scale, bench smoke
+	$(BIN)/python -m pytest -m "not unit and not scale"
 	$(MAKE) test-stories
 	$(MAKE) test-scale
 	$(BIN)/python -m scripts.bench --smoke
 	$(BIN)/python -m scripts.bench_review --conversations 2000 --loads 1
 
+test-unit: install scale-deps ## The tests that need no trained model and no server (Redis where installed): seconds
+	$(BIN)/python -m pytest -m unit
+
 test-scale: train scale-deps ## Two Rasa replicas on PostgreSQL + Redis (started here, on loopback), one action server
 	$(BIN)/python -m pytest -m scale tests/test_scale.py
 
 test-stories: train ## rasa test on tests/test_stories.yml; fails on any prediction error
-	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml \
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
 	  --fail-on-prediction-errors --out results/stories
 
 evaluate: train ## NLU cross-validation, test stories and the held-out answer check -> results/SUMMARY.md

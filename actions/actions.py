@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import json
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -39,7 +39,7 @@ def is_brand_comparison(tracker: Tracker) -> bool:
         for e in tracker.latest_message.get("entities") or []
         if e.get("entity") == "treatment" and e["value"] != BOTH
     )
-    products = []  # adjacent names are one product ("Juvederm Voluma")
+    products: List[Tuple[int, int, str]] = []  # adjacent names are one product ("Juvederm Voluma")
     for start, end, value in spans:
         if products and not text[products[-1][1] : start].strip():
             products[-1] = (products[-1][0], end, value)

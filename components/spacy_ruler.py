@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, cast
 
 import scipy.sparse
 import spacy
@@ -17,6 +17,7 @@ from rasa.shared.nlu.constants import ENTITIES, FEATURE_TYPE_SENTENCE, FEATURE_T
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.pipeline import EntityRuler
 
 from components.knowledge_file import KnowledgeFileComponent
 
@@ -73,7 +74,7 @@ class SpacyEntityRuler(KnowledgeFileComponent, EntityExtractorMixin):
 
     def _build(self, rules: Dict[str, Any]) -> None:
         self._nlp = spacy.blank("en")
-        ruler = self._nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+        ruler = cast(EntityRuler, self._nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"}))
         ruler.add_patterns(
             [
                 {"label": entity, "pattern": phrase, "id": value}

@@ -183,7 +183,7 @@ def create_app(settings: Settings, engine: Optional[sa.engine.Engine] = None) ->
     async def download(request: Request) -> Response:
         form = await checked_form(request)
         filters = filters_of(request)
-        fmt = form.get("format")
+        fmt = str(form.get("format"))
         if fmt not in export.FORMATS:
             raise HTTPException(400, f"The format must be one of {', '.join(export.FORMATS)}.")
         redacted = form.get("unredacted") != "1"

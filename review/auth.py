@@ -9,7 +9,7 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
-from typing import Deque, Dict, Optional
+from typing import Any, Deque, Dict
 
 import sqlalchemy as sa
 
@@ -106,7 +106,7 @@ def csrf_token(session: dict) -> str:
     return session["csrf"]
 
 
-def csrf_ok(session: dict, submitted: Optional[str]) -> bool:
+def csrf_ok(session: dict, submitted: Any) -> bool:
     """Whether a form's token is the session's."""
     expected = session.get("csrf")
     return bool(expected and submitted) and hmac.compare_digest(str(expected), str(submitted))

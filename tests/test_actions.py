@@ -10,6 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions, config
 
+pytestmark = pytest.mark.unit
+
 QUALIFIED = "qualified medical professional"
 
 

@@ -14,6 +14,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from components.classifier import IntentClassifier
 from components.spacy_ruler import BlankSpacyTokenizer
 
+pytestmark = pytest.mark.unit
+
 EXAMPLES = {
     "ask_duration": ["how long does botox last", "how long do fillers last", "does it wear off"],
     "ask_cost": ["how much is botox", "what do fillers cost", "price of botox please"],

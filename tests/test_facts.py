@@ -11,6 +11,8 @@ from actions import knowledge
 from actions.answers import NOT_COVERED
 from scripts.answer_check import EMERGENCY_NUMBER, numbers_in
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = (ROOT / "knowledge" / "article.txt").read_text(encoding="utf-8")
 SHARED_ARTICLE = ROOT.parent / "shared" / "article.txt"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
 from components.red_flags import RED_FLAG_INTENT, RedFlagDetector
 from components.spacy_ruler import SpacyEntityRuler
+
+pytestmark = pytest.mark.unit
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINING = load_data(str(ROOT / "data" / "nlu.yml"))

@@ -10,6 +10,8 @@ from rasa.shared.nlu.training_data.message import Message
 
 from components.red_flags import RED_FLAG_INTENT, RedFlagDetector
 
+pytestmark = pytest.mark.unit
+
 ROOT = Path(__file__).resolve().parent.parent
 DETECTOR = RedFlagDetector(
     {}, None, None, yaml.safe_load((ROOT / "knowledge" / "red_flags.yml").read_text(encoding="utf-8"))

@@ -11,6 +11,8 @@ from review.export import render
 from review.queries import Message
 from review.redact import pseudonym, redact
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     "text, kept, removed",
