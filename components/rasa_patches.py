@@ -26,6 +26,12 @@ Resilience:
    handled twice if the first try had been saved. A message that carries a client `message_id` in its
    metadata (channels/rest.py) and is already in the conversation is answered with the replies it got
    then, and not handled again.
+
+Terminal:
+
+6. `rasa shell` turns the last reply's buttons into an arrow-key menu, so the next line a developer types
+   picks the first button instead of being sent. The follow-ups are listed as text after the reply
+   instead, and typing just works (the widget keeps its buttons).
 """
 
 from __future__ import annotations
@@ -34,9 +40,11 @@ import logging
 from typing import Any, Dict, List, Optional, Text, Type
 
 import jsonschema
+import rasa.shared.utils.cli
 import rasa.shared.utils.common
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.core.agent import Agent
+from rasa.core.channels import console
 from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import LockError
 from rasa.core.processor import MessageProcessor
@@ -44,6 +52,7 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
+from rasa.shared.utils.io import bcolors
 
 ACTION_UNAVAILABLE_RESPONSE = "utter_action_unavailable"
 # the metadata field of a patient message that names it for the client (channels/rest.py)
@@ -55,6 +64,7 @@ _event_types: Dict[Text, Type[Event]] = {}
 _run_remote_action = RemoteAction.run
 _handle_message = Agent.handle_message
 _process_message = MessageProcessor.handle_message
+_print_console_output = console._print_bot_output
 logger = logging.getLogger(__name__)
 
 
@@ -135,6 +145,15 @@ async def _handle_or_apologise(self: Agent, message: UserMessage) -> Optional[Li
         return None
 
 
+def _print_follow_ups_as_text(
+    message: Dict[Text, Any], is_latest_message: bool = False, color: Text = bcolors.OKBLUE
+) -> None:
+    _print_console_output({k: v for k, v in message.items() if k != "buttons"}, color=color)
+    if message.get("buttons"):
+        titles = "; ".join(button["title"] for button in message["buttons"])
+        rasa.shared.utils.cli.print_color(f"You could also ask: {titles}", color=color)
+
+
 def apply() -> None:
     """Installs the fixes (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result
@@ -142,3 +161,4 @@ def apply() -> None:
     Agent.handle_message = _handle_or_apologise
     MessageProcessor.handle_message = _process_once
     Event.resolve_by_type = staticmethod(_resolve_by_type)
+    console._print_bot_output = _print_follow_ups_as_text
