@@ -1,0 +1,130 @@
+"""The frozen held-out sets, sent over REST to the running assistant and scored (`make evaluate`).
+
+- tests/heldout/real_patient_questions.yml: real patients' questions from public pages, labelled against
+  the article. Right when the reply has every expected answer (card, gap, red flag…); a red flag must
+  come first.
+- tests/heldout/triage.yml: emergencies (urgent-care direction must be the first reply) and near-misses
+  that mention a symptom but are no emergency (their own answer must come first; urgent-care direction
+  must not).
+
+Both were written apart from the training data and the patterns, and are never tuned on one by one.
+"""
+
+from __future__ import annotations
+
+import collections
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Union
+
+import yaml
+
+from actions import knowledge
+from scripts import servers
+from scripts.answer_check import EMERGENCY_NUMBER, QUALIFIED, meets
+
+HELDOUT = Path(__file__).resolve().parent.parent / "tests" / "heldout"
+URGENT = f"call {EMERGENCY_NUMBER} or go to the nearest emergency"
+
+
+@dataclass
+class Result:
+    """One held-out item: what was sent, expected and answered."""
+
+    texts: List[str]
+    expect: List[str]
+    kind: str
+    reply: str
+    right: bool
+    urgent_first: bool
+    recommends_professional: bool
+    source: str = ""
+    missed: List[str] = field(default_factory=list)
+
+
+def _expectations(expect: Union[str, List[str]]) -> List[str]:
+    return [expect] if isinstance(expect, str) else list(expect)
+
+
+def ask(rasa_url: str, item: Dict[str, Any], facts: knowledge.Knowledge, kind: str) -> Result:
+    """Sends an item's turns as one conversation; scores the last turn's reply against `expect`."""
+    sender = f"heldout-{uuid.uuid4()}"
+    turns = item.get("turns") or [{"text": item["text"], "expect": item.get("expect", "red_flag")}]
+    turns = [turn if isinstance(turn, dict) else {"text": turn} for turn in turns]
+    for turn in turns[:-1]:
+        servers.say(rasa_url, sender, turn["text"])
+    messages = servers.say(rasa_url, sender, turns[-1]["text"])
+    expect = _expectations(turns[-1].get("expect") or item.get("expect") or "red_flag")
+    missed = [e for e in expect if not meets(e, messages, facts)]
+    reply = "\n".join(m.get("text", "") for m in messages)
+    urgent_first = bool(messages) and URGENT in messages[0].get("text", "")
+    right = not missed and (urgent_first or "red_flag" not in expect)
+    return Result(
+        texts=[turn["text"] for turn in turns],
+        expect=expect,
+        kind=kind,
+        reply=reply,
+        right=right,
+        urgent_first=urgent_first,
+        recommends_professional=QUALIFIED in reply,
+        source=item.get("source", ""),
+        missed=missed,
+    )
+
+
+def _share(results: List[Result]) -> Dict[str, Any]:
+    return {"right": sum(r.right for r in results), "of": len(results)}
+
+
+def real_questions(rasa_url: str) -> Dict[str, Any]:
+    """The real patients' questions: share right overall and by kind, every miss listed."""
+    facts = knowledge.load()
+    document = yaml.safe_load((HELDOUT / "real_patient_questions.yml").read_text(encoding="utf-8"))
+    results = [ask(rasa_url, item, facts, item.get("kind", "")) for item in document["questions"]]
+    by_kind = collections.defaultdict(list)
+    for result in results:
+        by_kind[result.kind].append(result)
+    return {
+        **_share(results),
+        "by_kind": {kind: _share(found) for kind, found in sorted(by_kind.items())},
+        "recommendation_in_every_reply": sum(r.recommends_professional for r in results) / len(results),
+        "misses": [asdict(r) for r in results if not r.right],
+    }
+
+
+def triage(rasa_url: str) -> Dict[str, Any]:
+    """Emergencies must get urgent-care direction first; near-misses their own answer first."""
+    facts = knowledge.load()
+    document = yaml.safe_load((HELDOUT / "triage.yml").read_text(encoding="utf-8"))
+    emergencies = [ask(rasa_url, item, facts, item.get("group", "")) for item in document["emergencies"]]
+    near_misses = []
+    for item in document["near_misses"]:
+        result = ask(rasa_url, item, facts, item.get("kind", ""))
+        result.right = result.right and not result.urgent_first  # its own answer leads, not 911
+        near_misses.append(result)
+    return {
+        "emergencies": _share(emergencies),
+        "near_misses": _share(near_misses),
+        "misses": [asdict(r) for r in emergencies + near_misses if not r.right],
+    }
+
+
+def main() -> None:
+    """Starts the assistant, scores both sets, writes results/heldout.json and prints the figures."""
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as workdir:
+        with servers.assistant(Path(workdir), Path(workdir) / "tracker.db") as rasa:
+            report = {"real_questions": real_questions(rasa.url), "triage": triage(rasa.url)}
+    results = servers.ROOT / "results"
+    results.mkdir(exist_ok=True)
+    (results / "heldout.json").write_text(json.dumps(report, indent=2))
+    real, sorted_ = report["real_questions"], report["triage"]
+    print(f"real questions: {real['right']}/{real['of']}", real["by_kind"])
+    print(f"emergencies: {sorted_['emergencies']}, near-misses: {sorted_['near_misses']}")
+
+
+if __name__ == "__main__":
+    main()
