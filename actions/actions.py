@@ -14,6 +14,9 @@ from actions import config, knowledge
 from actions.answers import ANSWERED_DESPITE_GAP, ASK_THE_CLINIC, NOT_COVERED, compose, compose_gap
 from actions.knowledge import BOTH, BOTOX, FILLER
 
+# what the red-flag triage (components/red_flags.py) calls symptoms mentioned but not happening now
+SYMPTOMS_MENTIONED_KEY = "symptoms_mentioned"
+
 TOPIC_INTENT_PREFIX = "ask_"
 
 
@@ -66,6 +69,14 @@ def show_notice_once(dispatcher: CollectingDispatcher, tracker: Tracker) -> List
     return [SlotSet("notice_shown", True)]
 
 
+def when_to_seek_urgent_care(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """After the answer, one calm line on symptoms the message mentioned without having them now."""
+    mentioned = tracker.latest_message.get(SYMPTOMS_MENTIONED_KEY) or []
+    if mentioned:
+        symptoms = " or ".join(flag["label"] for flag in mentioned)
+        dispatcher.utter_message(response="utter_if_symptoms_appear", symptoms=symptoms)
+
+
 class ActionAnswerQuestion(Action):
     """Answers a question about Botox and fillers from the facts file."""
 
@@ -106,6 +117,7 @@ class ActionAnswerQuestion(Action):
             facts=list(answer.fact_ids),
             gaps=list(answer.gaps),
         )
+        when_to_seek_urgent_care(dispatcher, tracker)
         return events + changed_slots(tracker, topic=topic, gap_topics=gaps or None, treatment=treatment)
 
 
@@ -151,6 +163,7 @@ class NoticeThenResponse(Action, abc.ABC):
             clinic_phone=clinic.phone,
             booking_url=clinic.booking_url,
         )
+        when_to_seek_urgent_care(dispatcher, tracker)
         return events
 
 
@@ -212,4 +225,5 @@ class ActionDefaultAskAffirmation(Action):
         # with nothing likely to offer (an empty or unreadable message), ask for it in other words
         response = "utter_ask_affirmation" if buttons else "utter_ask_rephrase"
         dispatcher.utter_message(response=response, buttons=[*buttons, ASK_THE_CLINIC])
+        when_to_seek_urgent_care(dispatcher, tracker)
         return events

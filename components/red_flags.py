@@ -1,18 +1,35 @@
-"""Safety net for red-flag symptoms: pattern matches override whatever the classifier predicted."""
+"""Red-flag triage: symptoms from the lexicon, placed in their clinical context by medspaCy's ConText.
+
+Three tiers, decided for every message after the intent classifier (knowledge/red_flags.yml):
+
+1. A symptom happening now, to the patient or someone with them: the intent becomes `report_red_flag`
+   (urgent-care direction first, by rule), whatever the classifier or the fallback made of it.
+2. Symptoms mentioned only as negated, past, hypothetical or asked about ("no swelling", "a reaction
+   years ago", "will I bruise?", "can it fix droopy eyelids?"): the question keeps its own intent (a
+   classifier's `report_red_flag` gives way to the next likeliest), and `symptoms_mentioned` lists them,
+   so the answer ends with one calm line on when to seek urgent care.
+3. No symptom: nothing changes (a `report_red_flag` from the classifier stands: it may know a phrasing
+   the lexicon lacks).
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
+import spacy
+from medspacy.context import ConText, ConTextRule
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from spacy.tokens import Span
+from spacy.util import filter_spans
 
 from components.knowledge_file import KnowledgeFileComponent
 
 RED_FLAG_INTENT = "report_red_flag"
 RED_FLAGS_KEY = "red_flags"
+SYMPTOMS_MENTIONED_KEY = "symptoms_mentioned"
 
 
 def normalise(text: str) -> str:
@@ -22,10 +39,10 @@ def normalise(text: str) -> str:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class RedFlagDetector(KnowledgeFileComponent):
-    """Marks messages that mention a red-flag symptom, listing them under `red_flags`.
+    """Sorts a message's symptoms into happening now (red flags) and only mentioned.
 
     Runs after the classifiers, so a red flag the model misses (or calls a fallback) still sets the
-    intent to `report_red_flag`. The rules file is knowledge/red_flags.yml.
+    intent to `report_red_flag`. The lexicon and the extra context rules are knowledge/red_flags.yml.
     """
 
     def _build(self, rules: Dict[str, Any]) -> None:
@@ -33,25 +50,85 @@ class RedFlagDetector(KnowledgeFileComponent):
             (flag["id"], flag["label"], [re.compile(p, re.IGNORECASE) for p in flag["patterns"]])
             for flag in rules.get("red_flags", [])
         ]
+        self._labels = {flag_id: label for flag_id, label, _ in self._flags}
+        self._recent = re.compile(rules.get("recent") or r"(?!x)x", re.IGNORECASE)
+        self._about_me = re.compile(rules.get("about_me") or r"(?!x)x", re.IGNORECASE)
+        self._present = re.compile(rules.get("present") or r"(?!x)x", re.IGNORECASE)
+        self._nlp = spacy.blank("en")
+        self._nlp.add_pipe("sentencizer")
+        context: ConText = self._nlp.add_pipe("medspacy_context")
+        context.add([ConTextRule(**rule) for rule in rules.get("context", [])])
 
-    def detect(self, text: str) -> List[Dict[str, str]]:
-        """Returns the red flags whose patterns match `text`, in file order."""
-        text = normalise(text)
+    def _symptoms(self, text: str) -> List[Tuple[str, Span]]:
+        """Every lexicon match in the message, each with the entity that carries its context.
+
+        Overlapping matches (of one group or several) share one entity, the longest: ConText needs
+        them apart, and all the groups they name are reported.
+        """
+        doc = self._nlp.make_doc(text)
+        found = []
+        for flag_id, _, patterns in self._flags:
+            for pattern in patterns:
+                for match in pattern.finditer(text):
+                    span = doc.char_span(match.start(), match.end(), label=flag_id, alignment_mode="expand")
+                    if span is not None:
+                        found.append(span)
+        doc.set_ents(filter_spans(found))
+        for _, pipe in self._nlp.pipeline:
+            doc = pipe(doc)
         return [
-            {"id": flag_id, "label": label}
-            for flag_id, label, patterns in self._flags
-            if any(pattern.search(text) for pattern in patterns)
+            (span.label_, next(e for e in doc.ents if e.start < span.end and span.start < e.end))
+            for span in found
         ]
 
+    def _is_current(self, symptom: Span) -> bool:
+        """Whether a symptom is happening now, to the patient or someone with them.
+
+        Not when negated or hypothetical; not when in the past, unless the sentence or the symptom's own
+        words say now; not someone else's when the patient asks about their own treatment. A cue inside
+        the symptom's own words ("can't" in "can't breathe") describes it, not its context.
+        """
+        cues = {
+            modifier.category
+            for modifier in symptom._.modifiers
+            if not symptom.start <= modifier.modifier_span[0] < symptom.end
+        }
+        if cues & {"NEGATED_EXISTENCE", "HYPOTHETICAL"}:
+            return False
+        if "FAMILY" in cues and self._about_me.search(symptom.doc.text):
+            return False
+        if "HISTORICAL" not in cues:
+            return True
+        own_words = symptom.doc[max(symptom.sent.start, symptom.start - 3) : symptom.end].text
+        return bool(self._recent.search(symptom.sent.text) or self._present.search(own_words))
+
+    def triage(self, text: str) -> Tuple[List[Dict[str, str]], List[Dict[str, str]]]:
+        """The red flags happening now, and the symptoms only mentioned, each once, in lexicon order."""
+        symptoms = self._symptoms(normalise(text))
+        current = {flag_id for flag_id, entity in symptoms if self._is_current(entity)}
+        mentioned = {flag_id for flag_id, _ in symptoms} - current
+        return self._named(current), self._named(mentioned)
+
+    def detect(self, text: str) -> List[Dict[str, str]]:
+        """The red flags happening now in `text`."""
+        return self.triage(text)[0]
+
+    def _named(self, flag_ids: set) -> List[Dict[str, str]]:
+        return [{"id": i, "label": label} for i, label in self._labels.items() if i in flag_ids]
+
     def process(self, messages: List[Message]) -> List[Message]:
-        """Overrides the intent of every message that names a red flag."""
+        """Makes a current red flag the intent; lets a question that only mentions symptoms keep its own."""
         for message in messages:
-            flags = self.detect(message.get(TEXT) or "")
-            if not flags:
-                continue
-            red_flag = {"name": RED_FLAG_INTENT, "confidence": 1.0}
+            current, mentioned = self.triage(message.get(TEXT) or "")
             ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r["name"] != RED_FLAG_INTENT]
-            message.set(INTENT, red_flag, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [red_flag, *ranking], add_to_output=True)
-            message.set(RED_FLAGS_KEY, flags, add_to_output=True)
+            if current:
+                red_flag = {"name": RED_FLAG_INTENT, "confidence": 1.0}
+                message.set(INTENT, red_flag, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [red_flag, *ranking], add_to_output=True)
+                message.set(RED_FLAGS_KEY, current, add_to_output=True)
+            elif mentioned:
+                if (message.get(INTENT) or {}).get("name") == RED_FLAG_INTENT and ranking:
+                    message.set(INTENT, ranking[0], add_to_output=True)
+                    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+                message.set(SYMPTOMS_MENTIONED_KEY, mentioned, add_to_output=True)
         return messages

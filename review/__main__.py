@@ -28,7 +28,7 @@ def serve(args: argparse.Namespace) -> None:
 
     config = settings()
     engine = sa.create_engine(config.database_url)
-    schema.metadata.create_all(engine)
+    schema.create_tables(engine)
     if os.environ.get("REVIEW_STAFF_USER") and os.environ.get("REVIEW_STAFF_PASSWORD"):
         auth.set_staff_user(engine, os.environ["REVIEW_STAFF_USER"], os.environ["REVIEW_STAFF_PASSWORD"])
     try:
@@ -51,7 +51,7 @@ def staff_user(args: argparse.Namespace) -> None:
         if getpass.getpass("Again: ") != password:
             sys.exit("review: the passwords differ.")
     engine = sa.create_engine(settings().database_url)
-    schema.metadata.create_all(engine)
+    schema.create_tables(engine)
     try:
         auth.set_staff_user(engine, args.name, password)
     except ValueError as error:
@@ -71,7 +71,7 @@ def export_command(args: argparse.Namespace) -> None:
     except queries.FilterError as error:
         sys.exit(f"review: {error}")
     engine = sa.create_engine(config.database_url)
-    schema.metadata.create_all(engine)
+    schema.create_tables(engine)
     summary.sync(engine)
     user = f"cli:{getpass.getuser()}"
     with engine.begin() as connection:

@@ -45,7 +45,7 @@ class NoStaffAccount(RuntimeError):
 def create_app(settings: Settings, engine: Optional[sa.engine.Engine] = None) -> Starlette:
     """Builds the app on the tracker store's database; refuses to when no staff account exists."""
     engine = engine or sa.create_engine(settings.database_url)
-    schema.metadata.create_all(engine)
+    schema.create_tables(engine)
     if not auth.has_staff(engine):
         raise NoStaffAccount(
             "No staff account: create one with `make staff-user` (or set REVIEW_STAFF_USER and "

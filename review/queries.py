@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 import sqlalchemy as sa
 
 from review import schema
-from review.summary import FLAGS, is_payload, turn_of
+from review.summary import FLAGS, RED_FLAGS_KEY, SYMPTOMS_MENTIONED_KEY, is_payload, turn_of
 
 TREATMENTS = ("botox", "filler", "both")
 INTENT_NAME = re.compile(r"^[a-z_]{1,64}$")
@@ -157,7 +157,7 @@ def list_conversations(
 
 def flags_of(row: Mapping[str, Any], low_confidence: float) -> List[str]:
     """The flags a review_conversations row raises."""
-    raised = [flag for flag in ("red_flag", "fallback", "gap", "handoff") if row[flag]]
+    raised = [flag for flag in ("red_flag", "symptom_mentioned", "fallback", "gap", "handoff") if row[flag]]
     if row["min_confidence"] is not None and row["min_confidence"] < low_confidence:
         raised.append("low_confidence")
     return raised
@@ -202,7 +202,11 @@ def transcript(connection: sa.engine.Connection, sender_id: str) -> Tuple[List[M
                 "entities": [(x.get("entity"), x.get("value")) for x in turn.entities],
                 "treatment": turn.treatment,
                 "red_flags": [
-                    flag.get("label") for flag in (event.get("parse_data") or {}).get("red_flags") or []
+                    flag.get("label") for flag in (event.get("parse_data") or {}).get(RED_FLAGS_KEY) or []
+                ],
+                "symptoms_mentioned": [
+                    flag.get("label")
+                    for flag in (event.get("parse_data") or {}).get(SYMPTOMS_MENTIONED_KEY) or []
                 ],
                 "button": is_payload(turn.text),
             }

@@ -35,6 +35,8 @@ conversations = sa.Table(
     sa.Column("patient_messages", sa.Integer, nullable=False),
     sa.Column("first_question", sa.Text),
     sa.Column("red_flag", sa.Boolean, nullable=False, index=True),
+    # symptoms mentioned only as negated, past, hypothetical or asked about (components/red_flags.py)
+    sa.Column("symptom_mentioned", sa.Boolean, nullable=False, index=True),
     sa.Column("fallback", sa.Boolean, nullable=False, index=True),
     sa.Column("gap", sa.Boolean, nullable=False, index=True),
     sa.Column("handoff", sa.Boolean, nullable=False, index=True),
@@ -106,3 +108,27 @@ audit = sa.Table(
 
 # what is derived from a conversation's events, and goes when the conversation is purged
 DERIVED = (conversations, turns, marks, notes)
+# what is rebuilt from the events at any time
+SUMMARIES = (conversations, turns)
+
+
+def create_tables(engine: sa.engine.Engine) -> None:
+    """Creates the review tables that are missing; rebuilds the summaries of an older layout.
+
+    The summary tables are derived from the events, so a release that changes their columns drops them
+    and lets the next sync rebuild every summary. Nothing staff wrote is touched.
+    """
+    existing = sa.inspect(engine)
+    outdated = [
+        table
+        for table in SUMMARIES
+        if existing.has_table(table.name)
+        and {c["name"] for c in existing.get_columns(table.name)} != set(table.columns.keys())
+    ]
+    if outdated:
+        with engine.begin() as connection:
+            for table in outdated:
+                table.drop(connection)
+            if existing.has_table(state.name):
+                connection.execute(state.delete().where(state.c.key == "last_event_id"))
+    metadata.create_all(engine)

@@ -17,6 +17,9 @@ import sqlalchemy as sa
 from review import schema
 
 RED_FLAG_INTENT = "report_red_flag"
+# what the red-flag triage (components/red_flags.py) adds to a message's parse data
+RED_FLAGS_KEY = "red_flags"
+SYMPTOMS_MENTIONED_KEY = "symptoms_mentioned"
 GAP_INTENT = "ask_not_covered"
 FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}
 FALLBACK_ACTIONS = {
@@ -27,6 +30,7 @@ FALLBACK_ACTIONS = {
 HANDOFF_INTENTS = {"request_human", "book_appointment"}
 FLAGS = {
     "red_flag": "Red flag",
+    "symptom_mentioned": "Symptom mentioned, not current",
     "fallback": "Fallback or out of scope",
     "low_confidence": "Low NLU confidence",
     "gap": "Article gap",
@@ -57,6 +61,7 @@ class Turn:
     entities: List[Dict[str, Any]]
     treatment: Optional[str]
     red_flag: bool
+    symptom_mentioned: bool
     gap: bool
 
     def row(self, sender_id: str) -> Dict[str, Any]:
@@ -91,6 +96,11 @@ class Summary:
         return any(t.red_flag for t in self.turns)
 
     @property
+    def symptom_mentioned(self) -> bool:
+        """Whether a message mentioned a symptom as negated, past, hypothetical or asked about."""
+        return any(t.symptom_mentioned for t in self.turns)
+
+    @property
     def gap(self) -> bool:
         """Whether a question fell outside the article."""
         return any(t.gap for t in self.turns)
@@ -118,6 +128,7 @@ class Summary:
             "patient_messages": len(self.turns),
             "first_question": typed[0] if typed else None,
             "red_flag": self.red_flag,
+            "symptom_mentioned": self.symptom_mentioned,
             "fallback": self.fallback,
             "gap": self.gap,
             "handoff": self.handoff,
@@ -164,7 +175,8 @@ def turn_of(event_id: int, at: float, event: Dict[str, Any]) -> Turn:
         confidence=intent.get("confidence"),
         entities=entities,
         treatment=treatments[0] if treatments else None,
-        red_flag=intent.get("name") == RED_FLAG_INTENT or bool(parse.get("red_flags")),
+        red_flag=intent.get("name") == RED_FLAG_INTENT or bool(parse.get(RED_FLAGS_KEY)),
+        symptom_mentioned=bool(parse.get(SYMPTOMS_MENTIONED_KEY)),
         gap=intent.get("name") == GAP_INTENT,
     )
 

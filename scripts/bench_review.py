@@ -66,7 +66,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         events = seed(database, args.conversations)
         seeding = time.perf_counter() - started
         engine = sa.create_engine(f"sqlite:///{database}")
-        schema.metadata.create_all(engine)
+        schema.create_tables(engine)
         started = time.perf_counter()
         summary.sync(engine)
         first_sync = time.perf_counter() - started

@@ -2,8 +2,11 @@
 
 1. `rasa test nlu --cross-validation --folds 5`: intent and entity reports, confusion matrix, histogram.
 2. `rasa test core` on tests/test_stories.yml: the story report.
-3. The answer check over REST on held-out patient questions (scripts/answer_check.py).
-4. results/SUMMARY.md. Exits non-zero if intent macro F1 < 0.95 or any test story fails.
+3. The answer check over REST on held-out patient questions (scripts/answer_check.py), and the frozen
+   held-out sets: real patients' questions, the triage sets (scripts/heldout_check.py).
+4. results/SUMMARY.md. Exits non-zero if intent macro F1 < 0.95, any test story fails, fewer than 95 %
+   of the real questions are answered right, an emergency misses urgent care, or fewer than 90 % of
+   the near-misses get their own answer first.
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from scripts import answer_check, servers
+from scripts import answer_check, heldout_check, servers
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "results"
 MIN_MACRO_F1 = 0.95
+MIN_REAL_QUESTIONS = 0.95
+MIN_NEAR_MISSES = 0.90
+TRIAGE_SETS = ("triage.yml", "triage_final.yml")
 
 
 def rasa(*args: str) -> int:
@@ -49,7 +55,10 @@ def main() -> int:
         workdir = Path(workdir)
         with servers.assistant(workdir, workdir / "tracker.db") as rasa_:
             answers = answer_check.run(rasa_.url)
+            real = heldout_check.real_questions(rasa_.url)
+            triage = {name: heldout_check.triage(rasa_.url, name) for name in TRIAGE_SETS}
     (RESULTS / "answers.json").write_text(json.dumps(answers, indent=2))
+    (RESULTS / "heldout.json").write_text(json.dumps({"real_questions": real, "triage": triage}, indent=2))
 
     intents = json.loads((nlu / "intent_report.json").read_text())
     entities = json.loads((nlu / "SpacyEntityRuler_report.json").read_text())
@@ -71,6 +80,33 @@ def main() -> int:
         f"{answers['recommendation_in_informational_answers']:.3f} |",
         f"| replies with no number the article lacks | {answers['free_of_foreign_numbers']:.3f} |",
         f"| red flags sent to urgent care first | {answers['red_flags_caught']:.3f} |",
+        f"| real patients' questions answered right (tests/heldout) | {real['right']}/{real['of']} |",
+        *[
+            f"| {name}: emergencies with urgent care first / near-misses with their own answer first / "
+            f"near-misses not sent to urgent care | {t['emergencies']['right']}/{t['emergencies']['of']} / "
+            f"{t['near_misses']['right']}/{t['near_misses']['of']} / "
+            f"{t['near_misses_not_sent_to_urgent_care']}/{t['near_misses']['of']} |"
+            for name, t in triage.items()
+        ],
+        "",
+        "## Real patients' questions by kind",
+        "",
+        *[f"- {kind}: {share['right']}/{share['of']}" for kind, share in real["by_kind"].items()],
+        "",
+        "## Real patients' questions not answered right",
+        "",
+        *[
+            f"- “{m['texts'][-1][:160]}” (expected {m['expect']}): {m['reply'][:160]!r}"
+            for m in real["misses"]
+        ],
+        "",
+        "## Triage misses",
+        "",
+        *[
+            f"- {name}, {m['kind']}: “{m['texts'][-1][:160]}” (expected {m['expect']}): {m['reply'][:120]!r}"
+            for name, t in triage.items()
+            for m in t["misses"]
+        ],
         "",
         "## Most confused intent pairs (true → predicted: count)",
         "",
@@ -85,7 +121,7 @@ def main() -> int:
         ],
         "",
         "Reports: results/nlu/ (intent and entity reports, confusion matrix, histogram), results/stories/,",
-        "results/answers.json.",
+        "results/answers.json, results/heldout.json.",
     ]
     (RESULTS / "SUMMARY.md").write_text("\n".join(summary) + "\n")
     print("\n".join(summary))
@@ -94,6 +130,13 @@ def main() -> int:
         failed.append(f"intent macro F1 {macro_f1:.3f} < {MIN_MACRO_F1}")
     if stories_exit != 0 or story_accuracy < 1.0:
         failed.append("a test story failed")
+    if real["right"] < MIN_REAL_QUESTIONS * real["of"]:
+        failed.append(f"real questions {real['right']}/{real['of']} < {MIN_REAL_QUESTIONS:.0%}")
+    for name, t in triage.items():
+        if t["emergencies"]["right"] < t["emergencies"]["of"]:
+            failed.append(f"{name}: an emergency did not get urgent care first")
+        if t["near_misses"]["right"] < MIN_NEAR_MISSES * t["near_misses"]["of"]:
+            failed.append(f"{name}: near-misses with their own answer first < {MIN_NEAR_MISSES:.0%}")
     for reason in failed:
         print(f"evaluate: FAILED: {reason}", file=sys.stderr)
     return 1 if failed else 0

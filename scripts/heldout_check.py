@@ -3,9 +3,10 @@
 - tests/heldout/real_patient_questions.yml: real patients' questions from public pages, labelled against
   the article. Right when the reply has every expected answer (card, gap, red flag…); a red flag must
   come first.
-- tests/heldout/triage.yml: emergencies (urgent-care direction must be the first reply) and near-misses
-  that mention a symptom but are no emergency (their own answer must come first; urgent-care direction
-  must not).
+- tests/heldout/triage.yml (the set the red-flag lexicon was tuned with) and triage_final.yml (written
+  later by another helper, scored only to measure): emergencies (urgent-care direction must be the first
+  reply) and near-misses that mention a symptom but are no emergency (their own answer must come first;
+  urgent-care direction must not).
 
 Both were written apart from the training data and the patterns, and are never tuned on one by one.
 """
@@ -93,10 +94,10 @@ def real_questions(rasa_url: str) -> Dict[str, Any]:
     }
 
 
-def triage(rasa_url: str) -> Dict[str, Any]:
+def triage(rasa_url: str, name: str = "triage.yml") -> Dict[str, Any]:
     """Emergencies must get urgent-care direction first; near-misses their own answer first."""
     facts = knowledge.load()
-    document = yaml.safe_load((HELDOUT / "triage.yml").read_text(encoding="utf-8"))
+    document = yaml.safe_load((HELDOUT / name).read_text(encoding="utf-8"))
     emergencies = [ask(rasa_url, item, facts, item.get("group", "")) for item in document["emergencies"]]
     near_misses = []
     for item in document["near_misses"]:
@@ -106,25 +107,6 @@ def triage(rasa_url: str) -> Dict[str, Any]:
     return {
         "emergencies": _share(emergencies),
         "near_misses": _share(near_misses),
+        "near_misses_not_sent_to_urgent_care": sum(not r.urgent_first for r in near_misses),
         "misses": [asdict(r) for r in emergencies + near_misses if not r.right],
     }
-
-
-def main() -> None:
-    """Starts the assistant, scores both sets, writes results/heldout.json and prints the figures."""
-    import json
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as workdir:
-        with servers.assistant(Path(workdir), Path(workdir) / "tracker.db") as rasa:
-            report = {"real_questions": real_questions(rasa.url), "triage": triage(rasa.url)}
-    results = servers.ROOT / "results"
-    results.mkdir(exist_ok=True)
-    (results / "heldout.json").write_text(json.dumps(report, indent=2))
-    real, sorted_ = report["real_questions"], report["triage"]
-    print(f"real questions: {real['right']}/{real['of']}", real["by_kind"])
-    print(f"emergencies: {sorted_['emergencies']}, near-misses: {sorted_['near_misses']}")
-
-
-if __name__ == "__main__":
-    main()

@@ -23,7 +23,7 @@ def purge(url: str, days: float, now: Optional[float] = None) -> List[str]:
     """Deletes the conversations idle for more than `days`; returns their sender ids."""
     cutoff = (now or time.time()) - days * 86_400
     engine = sa.create_engine(url)
-    schema.metadata.create_all(engine)
+    schema.create_tables(engine)
     with engine.begin() as connection:
         senders = [
             row[0]

@@ -197,6 +197,16 @@ async def test_a_red_flag_the_classifier_found_alone_is_handled_too():
     assert messages[0]["symptoms"] == "symptoms like these"
 
 
+async def test_a_question_that_mentions_a_symptom_gets_its_answer_then_one_line_on_urgent_care():
+    mentioned = [{"id": "vision", "label": "changes in your vision"}]
+    messages, _ = await answer(tracker("ask_side_effects", symptoms_mentioned=mentioned))
+    assert "side effects" in messages[0]["text"]  # the question's own answer first
+    assert messages[-1]["response"] == "utter_if_symptoms_appear"
+    assert messages[-1]["symptoms"] == "changes in your vision"
+    messages, _ = await answer(tracker("ask_side_effects"))
+    assert all(m.get("response") != "utter_if_symptoms_appear" for m in messages)
+
+
 async def test_did_you_mean_offers_the_two_likeliest_questions_and_the_clinic():
     ranking = [
         {"name": "nlu_fallback", "confidence": 0.5},

@@ -29,7 +29,7 @@ def test_purge_deletes_exactly_the_conversations_idle_for_too_long(chat, databas
 
     url = f"sqlite:///{database}"
     engine = sa.create_engine(url)
-    schema.metadata.create_all(engine)
+    schema.create_tables(engine)
     summary.sync(engine)  # the review app has summarised them all
 
     deleted = purge.purge(url, days=90)

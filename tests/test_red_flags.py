@@ -73,3 +73,52 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
     assert message.get("intent") == {"name": RED_FLAG_INTENT, "confidence": 1.0}
     assert [r["name"] for r in message.get("intent_ranking")] == [RED_FLAG_INTENT, "ask_cost"]
     assert message.get("red_flags")[0]["label"].startswith("skin turning white")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my lip went grey an hour after the filler",  # past tense, still going on
+        "can hardly swallow since the botox in my neck",
+        "breathing problems after my injections today",
+        "my partner had filler this morning and now her nose is white",  # someone else, now
+        "years ago I had filler and since this morning I can't see properly",  # past cue, present symptom
+        "how long does botox last? also my eyelid is drooping and everything is blurry",  # buried
+        "i feel really faint and my heart is racing after the filler",
+        "there's a lump where the filler went that keeps getting bigger",
+    ],
+)
+def test_symptoms_happening_now_are_red_flags(text):
+    current, _ = DETECTOR.triage(text)
+    assert current, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had no trouble breathing after my last botox, will it be the same this time?",  # negated
+        "I had an allergic reaction to antibiotics years ago, is filler ok for me?",  # past
+        "my dad had a stroke, can I still have botox?",  # a relative's history, about the patient
+        "will botox make my eyelids droop?",  # will it happen
+        "can filler fix a drooping mouth?",  # can it fix
+        "what is the risk of blindness with filler?",  # a question about a risk
+        "what if my throat feels tight after neck botox?",  # hypothetical
+    ],
+)
+def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
+    current, mentioned = DETECTOR.triage(text)
+    assert not current and mentioned, text
+
+
+def test_a_question_that_only_mentions_a_symptom_keeps_its_own_intent():
+    message = Message(data={"text": "will botox make my eyelids droop?"})
+    message.set("intent", {"name": RED_FLAG_INTENT, "confidence": 0.7})
+    message.set(
+        "intent_ranking",
+        [{"name": RED_FLAG_INTENT, "confidence": 0.7}, {"name": "ask_side_effects", "confidence": 0.2}],
+    )
+    DETECTOR.process([message])
+    assert message.get("intent")["name"] == "ask_side_effects"
+    assert [r["name"] for r in message.get("intent_ranking")] == ["ask_side_effects"]
+    assert message.get("symptoms_mentioned")[0]["id"] == "weakness_or_drooping"
+    assert message.get("red_flags") is None

@@ -42,7 +42,7 @@ def test_a_pseudonym_is_stable_and_hides_the_id():
 
 def test_csv_cells_never_run_as_formulas():
     summary = {"sender_id": "s1", "started_at": 0.0, "channel": "rest", "min_confidence": None}
-    summary.update(red_flag=False, fallback=False, gap=False, handoff=False)
+    summary.update(red_flag=False, symptom_mentioned=False, fallback=False, gap=False, handoff=False)
     messages = [
         Message(1, 0.0, "patient", '=HYPERLINK("http://evil.test","x")'),
         Message(2, 1.0, "patient", "-1"),

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from markupsafe import escape
 from starlette.testclient import TestClient
 
-from review import auth, schema
+from review import auth, schema, summary
 from review.app import create_app
 from review.config import Settings
 from scripts import seed_conversations
@@ -37,7 +37,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def staff(seeded: Path) -> Iterator[TestClient]:
     """A client logged in as staff."""
     engine = sa.create_engine(f"sqlite:///{seeded}")
-    schema.metadata.create_all(engine)
+    schema.create_tables(engine)
     auth.set_staff_user(engine, USER, PASSWORD)
     settings = Settings(f"sqlite:///{seeded}", "test-secret", 0.6, secure_cookies=False, session_hours=8)
     with TestClient(create_app(settings, engine), base_url="http://127.0.0.1") as client:
@@ -71,6 +71,7 @@ def test_the_red_flag_filter_finds_the_red_flag_conversations(staff: TestClient,
     )
     assert flagged > 0
     assert f"<strong>{flagged}</strong> conversations match" in staff.get("/?flag=red_flag").text
+    assert staff.get("/?flag=symptom_mentioned").status_code == 200
 
 
 def test_the_intent_filter_and_free_text_search(staff: TestClient, seeded: Path) -> None:
@@ -100,3 +101,21 @@ def test_a_conversation_page_shows_its_transcript(staff: TestClient, seeded: Pat
     assert page.status_code == 200
     assert str(escape(json.loads(data)["text"])) in page.text  # escaped as the template escapes it
     assert staff.get("/conversations/nobody-at-all").status_code == 404
+
+
+def test_summaries_of_an_older_layout_are_rebuilt_and_staff_data_kept(tmp_path: Path) -> None:
+    database = tmp_path / "old.db"
+    seed_conversations.seed(database, 20)
+    engine = sa.create_engine(f"sqlite:///{database}")
+    schema.create_tables(engine)
+    auth.set_staff_user(engine, USER, PASSWORD)
+    summary.sync(engine)
+    with engine.begin() as connection:  # as an earlier release left it: no symptom_mentioned column
+        connection.execute(sa.text("DROP INDEX ix_review_conversations_symptom_mentioned"))
+        connection.execute(sa.text("ALTER TABLE review_conversations DROP COLUMN symptom_mentioned"))
+    schema.create_tables(engine)
+    assert summary.sync(engine) == 20  # every conversation summarised again
+    with engine.connect() as connection:
+        assert connection.execute(sa.select(sa.func.count()).select_from(schema.conversations)).scalar() == 20
+    assert auth.check_login(engine, USER, PASSWORD)
+    engine.dispose()
