@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import dataclasses
 import json
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -61,6 +62,23 @@ def changed_slots(tracker: Tracker, **values: Any) -> List[EventType]:
     return [SlotSet(name, value) for name, value in values.items() if tracker.get_slot(name) != value]
 
 
+def topic_buttons(tracker: Tracker, count: int = 2) -> List[Dict[str, str]]:
+    """Buttons for the likeliest topics of the latest message, keeping the treatment it named."""
+    topics = knowledge.load().topics
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    likeliest = [
+        r["name"][len(TOPIC_INTENT_PREFIX) :]
+        for r in ranking
+        if r["name"].startswith(TOPIC_INTENT_PREFIX) and r["name"][len(TOPIC_INTENT_PREFIX) :] in topics
+    ][:count]
+    named = treatment_in_message(tracker)
+    entities = json.dumps({"treatment": named}) if named else ""
+    return [
+        {"title": topics[topic].question, "payload": f"/{TOPIC_INTENT_PREFIX}{topic}{entities}"}
+        for topic in likeliest
+    ]
+
+
 def show_notice_once(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """Says what the assistant can and cannot do, the first time it replies in a conversation."""
     if tracker.get_slot("notice_shown"):
@@ -109,6 +127,9 @@ class ActionAnswerQuestion(Action):
         else:
             gaps, topic = gaps or ["other"], NOT_COVERED
             answer = compose_gap(facts, gaps, treatment)
+            nearby = topic_buttons(tracker)  # what the article does cover, nearest to the question
+            if nearby:
+                answer = dataclasses.replace(answer, buttons=[*nearby, ASK_THE_CLINIC])
 
         # facts and gaps go into the bot event's metadata, for the staff review app
         dispatcher.utter_message(
@@ -208,19 +229,7 @@ class ActionDefaultAskAffirmation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         """Offers the likeliest topics, keeping the treatment the patient named."""
-        topics = knowledge.load().topics
-        ranking = tracker.latest_message.get("intent_ranking") or []
-        likeliest = [
-            r["name"][len(TOPIC_INTENT_PREFIX) :]
-            for r in ranking
-            if r["name"].startswith(TOPIC_INTENT_PREFIX) and r["name"][len(TOPIC_INTENT_PREFIX) :] in topics
-        ][:2]
-        named = treatment_in_message(tracker)
-        entities = json.dumps({"treatment": named}) if named else ""
-        buttons = [
-            {"title": topics[topic].question, "payload": f"/{TOPIC_INTENT_PREFIX}{topic}{entities}"}
-            for topic in likeliest
-        ]
+        buttons = topic_buttons(tracker)
         events = show_notice_once(dispatcher, tracker)
         # with nothing likely to offer (an empty or unreadable message), ask for it in other words
         response = "utter_ask_affirmation" if buttons else "utter_ask_rephrase"

@@ -207,6 +207,14 @@ async def test_a_question_that_mentions_a_symptom_gets_its_answer_then_one_line_
     assert all(m.get("response") != "utter_if_symptoms_appear" for m in messages)
 
 
+async def test_a_gap_answer_offers_the_nearest_topics_the_article_covers_and_the_clinic():
+    ranking = [{"name": "ask_not_covered"}, {"name": "ask_side_effects"}, {"name": "ask_duration"}]
+    messages, _ = await answer(tracker("ask_not_covered", intent_ranking=ranking))
+    assert "doesn't cover" in messages[0]["text"] and QUALIFIED in messages[0]["text"]
+    titles = [b["title"] for b in messages[0]["buttons"]]
+    assert titles == ["What are the side effects?", "How long does it last?", "Ask the clinic"]
+
+
 async def test_did_you_mean_offers_the_two_likeliest_questions_and_the_clinic():
     ranking = [
         {"name": "nlu_fallback", "confidence": 0.5},

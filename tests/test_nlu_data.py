@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
+from rapidfuzz import fuzz, process
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
 
@@ -61,3 +63,31 @@ def test_no_question_outside_report_red_flag_trips_the_red_flag_net():
         if e.get("intent") != RED_FLAG_INTENT and DETECTOR.detect(e.get("text"))
     ]
     assert not false_alarms
+
+
+def normalised(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def held_out_texts():
+    """Every patient message of the held-out sets and of tests/patient_questions.yml."""
+    for path in sorted((ROOT / "tests" / "heldout").glob("*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for items in document.values():
+            for item in items:
+                for turn in item.get("turns") or [item]:
+                    yield path.name, turn if isinstance(turn, str) else turn["text"]
+    document = yaml.safe_load((ROOT / "tests" / "patient_questions.yml").read_text(encoding="utf-8"))
+    for conversation in document["conversations"]:
+        for turn in conversation:
+            yield "patient_questions.yml", turn["text"]
+
+
+def test_no_training_example_is_a_near_copy_of_a_held_out_message():
+    examples = sorted({normalised(e.get("text")) for e in TRAINING.intent_examples})
+    near_copies = [
+        (name, text, match[0])
+        for name, text in held_out_texts()
+        if (match := process.extractOne(normalised(text), examples, scorer=fuzz.ratio, score_cutoff=90))
+    ]
+    assert not near_copies

@@ -1,0 +1,35 @@
+"""An unsure prediction on a message about Botox or fillers becomes the honest gap answer."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from components.on_topic import OnTopicGap
+
+pytestmark = pytest.mark.unit
+RANKING = [
+    {"name": "nlu_fallback", "confidence": 0.5},
+    {"name": "ask_duration", "confidence": 0.3},
+    {"name": "ask_not_covered", "confidence": 0.2},
+]
+
+
+def unsure(entities) -> Message:
+    message = Message(data={"text": "…"})
+    message.set("intent", {"name": "nlu_fallback", "confidence": 0.5})
+    message.set("intent_ranking", RANKING)
+    message.set("entities", entities)
+    return message
+
+
+@pytest.mark.parametrize("entity", ["treatment", "area", "gap_topic"])
+def test_a_message_about_the_treatments_gets_the_gap_answer_with_the_likeliest_topics(entity):
+    message = OnTopicGap().process([unsure([{"entity": entity, "value": "x"}])])[0]
+    assert message.get("intent") == {"name": "ask_not_covered", "confidence": 0.5}
+    assert [r["name"] for r in message.get("intent_ranking")] == ["ask_not_covered", "ask_duration"]
+
+
+def test_a_message_with_nothing_about_the_treatments_keeps_did_you_mean():
+    message = OnTopicGap().process([unsure([])])[0]
+    assert message.get("intent")["name"] == "nlu_fallback"
