@@ -12,7 +12,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import config, knowledge
-from actions.answers import ANSWERED_DESPITE_GAP, ASK_THE_CLINIC, NOT_COVERED, compose, compose_gap
+from actions.answers import (
+    ANSWERED_DESPITE_GAP,
+    ASK_THE_CLINIC,
+    NOT_COVERED,
+    compose,
+    compose_gap,
+    compose_partly,
+)
 from actions.knowledge import BOTH, BOTOX, FILLER
 
 # what the red-flag triage (components/red_flags.py) calls symptoms mentioned but not happening now
@@ -122,7 +129,11 @@ class ActionAnswerQuestion(Action):
             if topic == NOT_COVERED:
                 gaps = gaps or tracker.get_slot("gap_topics") or []
 
-        if topic in facts.topics and set(gaps) <= ANSWERED_DESPITE_GAP.get(topic, set()):
+        # gap words the topic's own answer already covers ("how much per unit?") don't count
+        open_gaps = [g for g in gaps if g not in ANSWERED_DESPITE_GAP.get(topic, set())]
+        if topic in facts.topics and open_gaps:  # asked two things: say which the article doesn't cover
+            answer = compose_partly(facts, topic, treatment, entity_values(tracker, "area"), open_gaps)
+        elif topic in facts.topics:
             answer = compose(facts, topic, treatment, entity_values(tracker, "area"))
         else:
             gaps, topic = gaps or ["other"], NOT_COVERED

@@ -9,8 +9,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from actions.knowledge import BOTH, BOTOX, FILLER, Fact, Knowledge
 
 NOT_COVERED = "not_covered"
-# Gap words that don't turn these topics into a gap: their answers already say where the article stops
-# ("how much per unit?", "side effects like bruising?"). Any other gap word wins ("safe when pregnant?").
+# Gap words these topics' answers already cover: they say where the article stops ("how much per
+# unit?", "side effects like bruising?"). With any other gap word the answer says first what the article
+# doesn't cover, then what it says on the topic ("is it safe when pregnant?").
 ANSWERED_DESPITE_GAP = {"cost": {"dosage"}, "side_effects": {"downtime", "pain"}}
 ASK_THE_CLINIC = {"title": "Ask the clinic", "payload": "/request_human"}
 
@@ -100,17 +101,38 @@ def compose(
     )
 
 
-def compose_gap(knowledge: Knowledge, gap_topics: Sequence[str], treatment: Optional[str]) -> Answer:
-    """Says the article does not cover what was asked, naming it, and refers the patient on."""
+def _not_covered(knowledge: Knowledge, gap_topics: Sequence[str], treatment: Optional[str]) -> str:
     labels = [knowledge.gaps.get(g, knowledge.gaps["other"]) for g in dict.fromkeys(gap_topics)]
     what = " or ".join(labels) or knowledge.gaps["other"]
+    return f"The clinic's article doesn't cover {what}{_for_treatment(knowledge, treatment)}"
+
+
+def compose_gap(knowledge: Knowledge, gap_topics: Sequence[str], treatment: Optional[str]) -> Answer:
+    """Says the article does not cover what was asked, naming it, and refers the patient on."""
     return Answer(
         _with_referral(
             knowledge,
-            f"The clinic's article doesn't cover {what}{_for_treatment(knowledge, treatment)}, so I "
-            "can't give you a reliable answer. Please ask the clinic: a doctor can answer this for "
-            "your situation.",
+            f"{_not_covered(knowledge, gap_topics, treatment)}, so I can't give you a reliable answer. "
+            "Please ask the clinic: a doctor can answer this for your situation.",
         ),
         buttons=[ASK_THE_CLINIC, {"title": "Which is right for me?", "payload": "/ask_suitability"}],
         gaps=tuple(dict.fromkeys(gap_topics)) or ("other",),
+    )
+
+
+def compose_partly(
+    knowledge: Knowledge,
+    topic: str,
+    treatment: Optional[str],
+    areas: Sequence[str],
+    gap_topics: Sequence[str],
+) -> Answer:
+    """A question the article answers only in part: the part it doesn't cover, then what it says."""
+    answer = compose(knowledge, topic, treatment, areas)
+    return Answer(
+        f"{_not_covered(knowledge, gap_topics, treatment)}: a doctor can answer that for your "
+        f"situation.\n\n{answer.text}",
+        fact_ids=answer.fact_ids,
+        buttons=[*answer.buttons, ASK_THE_CLINIC],
+        gaps=(*dict.fromkeys(gap_topics), *answer.gaps),
     )

@@ -251,6 +251,17 @@ async def test_a_gap_word_that_is_not_about_side_effects_wins_over_them():
     assert messages[0]["facts"] == ["both_side_effects"]
 
 
+async def test_a_question_the_article_answers_in_part_gets_both_parts_and_one_referral():
+    # "what are the risks of lip filler, and can it be dissolved if I hate it?"
+    entities = [entity("gap_topic", "removal"), treatment("filler", "lip filler")]
+    messages, slots = await answer(tracker("ask_side_effects", entities=entities))
+    text = messages[0]["text"]
+    assert text.index("doesn't cover whether results can be reversed") < text.index("side effects")
+    assert messages[0]["facts"] == ["both_side_effects"] and messages[0]["gaps"] == ["removal"]
+    assert text.count(QUALIFIED) == 1
+    assert slots["topic"] == "side_effects"
+
+
 async def test_unchanged_slots_are_not_set_again():
     _, slots = await answer(tracker("ask_duration", slots={"topic": "duration", "treatment": "botox"}))
     assert slots == {}
