@@ -1,6 +1,7 @@
 """`make evaluate`: how well the assistant understands patients, written to results/.
 
-1. `rasa test nlu --cross-validation --folds 5`: intent and entity reports, confusion matrix, histogram.
+1. `rasa test nlu --cross-validation --folds 5`, a fallback counted as an error (scripts/rasa_strict.py):
+   intent and entity reports, confusion matrix, histogram.
 2. `rasa test core` on tests/test_stories.yml: the story report.
 3. The answer check over REST on held-out patient questions (scripts/answer_check.py), and the frozen
    held-out sets: real patients' questions, the triage sets (scripts/heldout_check.py).
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,7 +33,7 @@ TRIAGE_SETS = ("triage.yml", "triage_final.yml")
 def rasa(*args: str) -> int:
     """Runs a rasa command in the project, its output into results/, and returns its exit code."""
     with (RESULTS / "rasa.log").open("a") as log:
-        command = [str(servers.BIN / "rasa"), *args]
+        command = [str(servers.BIN / "python"), "-m", "scripts.rasa_strict", *args]
         return subprocess.run(command, cwd=ROOT, env=servers.ENV, stdout=log, stderr=log).returncode
 
 
@@ -44,7 +46,8 @@ def most_confused(errors_file: Path, count: int = 5) -> list[tuple[str, str, int
 
 def main() -> int:
     """Runs the evaluation and writes results/SUMMARY.md."""
-    RESULTS.mkdir(exist_ok=True)
+    shutil.rmtree(RESULTS, ignore_errors=True)  # nothing from an earlier run may pass for this one's
+    RESULTS.mkdir()
     nlu, stories = RESULTS / "nlu", RESULTS / "stories"
     rasa("test", "nlu", "--cross-validation", "--folds", "5", "--out", str(nlu))
     stories_exit = rasa(
