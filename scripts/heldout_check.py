@@ -27,6 +27,7 @@ from scripts.answer_check import EMERGENCY_NUMBER, QUALIFIED, meets
 
 HELDOUT = Path(__file__).resolve().parent.parent / "tests" / "heldout"
 URGENT = f"call {EMERGENCY_NUMBER} or go to the nearest emergency"
+NOTICE = "virtual assistant. I share general information"
 
 
 @dataclass
@@ -58,7 +59,9 @@ def ask(rasa_url: str, item: Dict[str, Any], facts: knowledge.Knowledge, kind: s
     messages = servers.say(rasa_url, sender, turns[-1]["text"])
     expect = _expectations(turns[-1].get("expect") or item.get("expect") or "red_flag")
     missed = [e for e in expect if not meets(e, messages, facts)]
-    reply = "\n".join(m.get("text", "") for m in messages)
+    # the notice that opens a conversation says nothing about the question: leave it out of the record
+    answer = messages[1:] if messages and NOTICE in messages[0].get("text", "") else messages
+    reply = "\n".join(m.get("text", "") for m in answer)
     urgent_first = bool(messages) and URGENT in messages[0].get("text", "")
     right = not missed and (urgent_first or "red_flag" not in expect)
     return Result(
@@ -68,7 +71,7 @@ def ask(rasa_url: str, item: Dict[str, Any], facts: knowledge.Knowledge, kind: s
         reply=reply,
         right=right,
         urgent_first=urgent_first,
-        recommends_professional=QUALIFIED in reply,
+        recommends_professional=QUALIFIED in "\n".join(m.get("text", "") for m in messages),
         source=item.get("source", ""),
         missed=missed,
     )
