@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import List, Tuple
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, List, Tuple
 
 import pytest
 import yaml
@@ -41,14 +42,20 @@ def labelled_lines() -> List[Tuple[str, str, List[Tuple[str, str]]]]:
     return found
 
 
+def in_own_thread(work: Callable[[], Any]) -> Any:
+    """Runs `work` on a thread of its own: the browser tests' Playwright keeps an event loop on this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
 @pytest.fixture(scope="module")
 def agent() -> Agent:
-    return Agent.load(str(servers.MODEL))
+    return in_own_thread(lambda: Agent.load(str(servers.MODEL)))
 
 
 @pytest.mark.parametrize("text, intent, entities", labelled_lines(), ids=lambda value: str(value)[:40])
 def test_each_story_line_is_understood_as_labelled(agent, text, intent, entities):
-    parsed = asyncio.run(agent.parse_message(text))
+    parsed = in_own_thread(lambda: asyncio.run(agent.parse_message(text)))
     assert parsed["intent"]["name"] == intent
     found = sorted((e["entity"], e["value"]) for e in parsed["entities"] if e["entity"] in dict(entities))
     assert found == entities
