@@ -3,12 +3,13 @@
 - tests/heldout/real_patient_questions.yml: real patients' questions from public pages, labelled against
   the article. Right when the reply has every expected answer (card, gap, red flag…); a red flag must
   come first.
-- tests/heldout/triage.yml (the set the red-flag lexicon was tuned with) and triage_final.yml (written
-  later by another helper, scored only to measure): emergencies (urgent-care direction must be the first
+- tests/heldout/triage.yml and triage_final.yml: emergencies (urgent-care direction must be the first
   reply) and near-misses that mention a symptom but are no emergency (their own answer must come first;
   urgent-care direction must not).
 
-Both were written apart from the training data and the patterns, and are never tuned on one by one.
+All were written by helpers apart from the training data and the patterns. The misses of triage.yml were
+read while the red-flag lexicon was widened by kind, so its figure is a tuning figure; triage_final.yml's
+sentences were never read, so its figure is the held-out one.
 """
 
 from __future__ import annotations
