@@ -59,6 +59,23 @@ def test_the_emergency_number_is_only_where_a_patient_may_need_urgent_care():
     assert sorted(with_number) == expected
 
 
+# Replies that neither give nor withhold information: small talk, the notice that opens a conversation
+# before its first answer, and the lines that follow a reply which already recommended a professional.
+SMALL_TALK = {
+    "utter_notice", "utter_greet", "utter_goodbye", "utter_thanks", "utter_affirm", "utter_deny", "utter_iamabot",
+    "utter_if_symptoms_appear", "utter_when_safe",
+}  # fmt: skip
+
+
+def test_every_reply_that_gives_or_withholds_information_recommends_a_qualified_professional():
+    informational = {name: variations for name, variations in DOMAIN["responses"].items()
+                     if name not in SMALL_TALK}  # fmt: skip
+    assert "utter_urgent_care" in informational and "utter_out_of_scope" in informational
+    for name, variations in informational.items():
+        for variation in variations:
+            assert "qualified medical professional" in collapse(variation["text"]), name
+
+
 def test_the_number_check_catches_invented_numbers():
     assert numbers_in("Botox lasts 6 months, or about two weeks.") == {"6", "two"}
     assert not numbers_in("{clinic_phone} and one person") - ARTICLE_NUMBERS
