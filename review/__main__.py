@@ -2,6 +2,7 @@
 
 python -m review serve [--host 127.0.0.1] [--port 8001]
 python -m review staff-user NAME          (asks for the password, or reads REVIEW_STAFF_PASSWORD)
+python -m review end-sessions [--user NAME]  (logs staff out everywhere, e.g. after a lost laptop)
 python -m review export --since 2026-01-01 --format csv [--flag red_flag] [--unredacted] > out.csv
 """
 
@@ -18,6 +19,7 @@ from starlette.datastructures import MultiDict
 
 from review import auth, export, queries, schema, summary
 from review.config import settings
+from review.redact import MissingPseudonymKey, check_pseudonym_key
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -32,11 +34,23 @@ def serve(args: argparse.Namespace) -> None:
     if os.environ.get("REVIEW_STAFF_USER") and os.environ.get("REVIEW_STAFF_PASSWORD"):
         auth.set_staff_user(engine, os.environ["REVIEW_STAFF_USER"], os.environ["REVIEW_STAFF_PASSWORD"])
     try:
+        check_pseudonym_key(config.pseudonym_key)
         app = create_app(config, engine)
-    except NoStaffAccount as error:
+    except (NoStaffAccount, MissingPseudonymKey) as error:
         sys.exit(f"review: {error}")
-    # ws="none": the app has no websockets, and Rasa pins a websockets too old for uvicorn's
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", server_header=False, ws="none")
+    # A client's address is the socket's, unless it is one of REVIEW_TRUSTED_PROXIES (a reverse proxy's
+    # addresses, comma-separated): only then does X-Forwarded-For count (login throttling, audit).
+    trusted_proxies = os.environ.get("REVIEW_TRUSTED_PROXIES", "").strip()
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        server_header=False,
+        ws="none",  # the app has no websockets, and Rasa pins a websockets too old for uvicorn's
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies or None,
+    )
 
 
 def staff_user(args: argparse.Namespace) -> None:
@@ -59,9 +73,21 @@ def staff_user(args: argparse.Namespace) -> None:
     print(f"review: staff account {args.name!r} is ready.")
 
 
+def sessions_command(args: argparse.Namespace) -> None:
+    """Ends every staff session, or one user's: their next request goes to the login page."""
+    engine = sa.create_engine(settings().database_url)
+    schema.create_tables(engine)
+    ended = auth.revoke_sessions(engine, args.user)
+    print(f"review: ended {ended} session(s){f' of {args.user!r}' if args.user else ''}.")
+
+
 def export_command(args: argparse.Namespace) -> None:
     """Writes the filtered conversations to standard output, redacted unless --unredacted."""
     config = settings()
+    try:
+        key = None if args.unredacted else check_pseudonym_key(config.pseudonym_key)
+    except MissingPseudonymKey as error:
+        sys.exit(f"review: {error}")
     params = MultiDict(
         [("flag", flag) for flag in args.flag or []]
         + [(key, value) for key, value in (("since", args.since), ("until", args.until)) if value]
@@ -83,7 +109,7 @@ def export_command(args: argparse.Namespace) -> None:
         )
     with engine.connect() as connection:
         found = queries.export_conversations(connection, filters, config.low_confidence)
-        for piece in export.render(found, args.format, config.low_confidence, redacted=not args.unredacted):
+        for piece in export.render(found, args.format, config.low_confidence, key):
             sys.stdout.write(piece)
 
 
@@ -98,6 +124,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     user_parser = commands.add_parser("staff-user", help="create a staff account or reset its password")
     user_parser.add_argument("name")
     user_parser.set_defaults(run=staff_user)
+    sessions_parser = commands.add_parser("end-sessions", help="log every member of staff (or one) out")
+    sessions_parser.add_argument("--user", help="only this username's sessions")
+    sessions_parser.set_defaults(run=sessions_command)
     export_parser = commands.add_parser("export", help="export conversations (redacted by default)")
     export_parser.add_argument("--format", choices=export.FORMATS, default="csv")
     export_parser.add_argument("--since", help="first day, YYYY-MM-DD")

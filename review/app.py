@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import re
 import time
 from pathlib import Path
@@ -10,6 +12,7 @@ from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -24,6 +27,7 @@ from starlette.templating import Jinja2Templates
 from review import auth, export, queries, schema, summary
 from review.config import Settings
 from review.export import iso
+from review.redact import redact
 
 HERE = Path(__file__).resolve().parent
 PUBLIC_PATHS = ("/login", "/health", "/static/")
@@ -36,6 +40,11 @@ SECURITY_HEADERS = {
     # pages hold patients' messages: never cached
     "Cache-Control": "no-store",
 }
+
+
+def user_of(request: Request) -> str:
+    """The member of staff whose live session made the request (set by the app's guard), or ""."""
+    return getattr(request.state, "user", None) or ""
 
 
 class NoStaffAccount(RuntimeError):
@@ -57,12 +66,11 @@ def create_app(settings: Settings, engine: Optional[sa.engine.Engine] = None) ->
         quote=lambda value: quote(value, safe=""),
         label=summary.FLAGS.get,
     )
-    # a username is locked sooner than an address, which several staff may share
-    throttles = {"user": auth.LoginThrottle(limit=5), "ip": auth.LoginThrottle(limit=20)}
+    throttle = auth.LoginThrottle()
 
     def page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
         context.update(
-            user=request.session.get("user"),
+            user=user_of(request) or None,
             csrf_token=auth.csrf_token(request.session),
             flag_labels=summary.FLAGS,
             low_confidence=settings.low_confidence,
@@ -84,7 +92,7 @@ def create_app(settings: Settings, engine: Optional[sa.engine.Engine] = None) ->
 
     def audit(request: Request, action: str, detail: Any) -> None:
         with engine.begin() as connection:
-            queries.record(connection, request.session.get("user", "-"), action, detail)
+            queries.record(connection, user_of(request) or "-", action, detail)
 
     def login_form(request: Request) -> Response:
         return page(request, "login.html", next=request.query_params.get("next", "/"))
@@ -92,24 +100,33 @@ def create_app(settings: Settings, engine: Optional[sa.engine.Engine] = None) ->
     async def login(request: Request) -> Response:
         form = await checked_form(request)
         username, password = str(form.get("username", "")), str(form.get("password", ""))
-        keys = {"user": username, "ip": request.client.host if request.client else "-"}
+        # the socket's address: uvicorn trusts X-Forwarded-For only from REVIEW_TRUSTED_PROXIES
+        client = request.client.host if request.client else "-"
         target = str(form.get("next") or "/")
         # only a path on this app: never //host or /\host, which browsers treat as another site
         target = target if re.match(r"^/(?![/\\])", target) else "/"
-        if any(throttles[kind].blocked(key) for kind, key in keys.items()):
-            return page(request, "login.html", 429, next=target, error="Too many attempts. Try again later.")
-        if not auth.check_login(engine, username, password):
-            for kind, key in keys.items():
-                throttles[kind].failed(key)
+        wait = throttle.wait(username, client)
+        if wait > 0:
+            error = f"Too many attempts. Try again in {math.ceil(wait)} seconds."
+            response = page(request, "login.html", 429, next=target, error=error)
+            response.headers["Retry-After"] = str(math.ceil(wait))
+            return response
+        # scrypt takes tens of milliseconds: off the event loop, so other staff's pages don't wait
+        if not await run_in_threadpool(auth.check_login, engine, username, password):
+            throttle.failed(username, client)
             audit(request, "login_failed", {"username": username[:64]})
             return page(request, "login.html", 401, next=target, error="Wrong username or password.")
+        throttle.succeeded(username, client)
         request.session.clear()
-        request.session.update(user=username, since=time.time())
+        request.session["session_id"] = await run_in_threadpool(auth.start_session, engine, username)
+        request.state.user = username
         audit(request, "login", {})
         return RedirectResponse(target, status_code=303)
 
     async def logout(request: Request) -> Response:
         await checked_form(request)
+        audit(request, "logout", {})
+        await run_in_threadpool(auth.end_session, engine, request.session.get("session_id", ""))
         request.session.clear()
         return RedirectResponse("/login", status_code=303)
 
@@ -122,6 +139,7 @@ def create_app(settings: Settings, engine: Optional[sa.engine.Engine] = None) ->
             )
             choices = sorted(queries.intents(connection))
         rows = [dict(row, flags=queries.flags_of(row, settings.low_confidence)) for row in result.rows]
+        audit(request, "list", {"filters": filters.query()})  # the list shows patients' first messages
         return page(request, "list.html", filters=filters, result=result, rows=rows, intents=choices)
 
     def conversation(request: Request) -> Response:
@@ -153,8 +171,8 @@ def create_app(settings: Settings, engine: Optional[sa.engine.Engine] = None) ->
         with engine.begin() as connection:
             if queries.summary_row(connection, sender_id) is None:
                 raise HTTPException(404, "No such conversation.")
-            queries.add_note(connection, sender_id, request.session["user"], body)
-            queries.record(connection, request.session["user"], "note", {"conversation": sender_id})
+            queries.add_note(connection, sender_id, user_of(request), body)
+            queries.record(connection, user_of(request), "note", {"conversation": sender_id})
         return RedirectResponse(f"/conversations/{quote(sender_id, safe='')}#notes", status_code=303)
 
     async def mark_reviewed(request: Request) -> Response:
@@ -164,10 +182,10 @@ def create_app(settings: Settings, engine: Optional[sa.engine.Engine] = None) ->
         with engine.begin() as connection:
             if queries.summary_row(connection, sender_id) is None:
                 raise HTTPException(404, "No such conversation.")
-            queries.set_reviewed(connection, sender_id, request.session["user"], reviewed)
+            queries.set_reviewed(connection, sender_id, user_of(request), reviewed)
             queries.record(
                 connection,
-                request.session["user"],
+                user_of(request),
                 "review",
                 {"conversation": sender_id, "reviewed": reviewed},
             )
@@ -178,6 +196,9 @@ def create_app(settings: Settings, engine: Optional[sa.engine.Engine] = None) ->
         summary.sync(engine)
         with engine.connect() as connection:
             figures = queries.dashboard(connection, filters, settings.low_confidence)
+        # an aggregate page: the patients' own words of the gap list are shown redacted, like an export
+        figures = dataclasses.replace(figures, gaps=[(redact(question), n) for question, n in figures.gaps])
+        audit(request, "dashboard", {"filters": filters.query(page=None)})
         return page(request, "dashboard.html", filters=filters, figures=figures)
 
     async def download(request: Request) -> Response:
@@ -193,7 +214,8 @@ def create_app(settings: Settings, engine: Optional[sa.engine.Engine] = None) ->
         def pieces() -> Any:
             with engine.connect() as connection:
                 found = queries.export_conversations(connection, filters, settings.low_confidence)
-                yield from export.render(found, fmt, settings.low_confidence, redacted)
+                key = settings.pseudonym_key if redacted else None
+                yield from export.render(found, fmt, settings.low_confidence, key)
 
         media = {"csv": "text/csv; charset=utf-8", "json": "application/json"}[fmt]
         name = f"conversations-{time.strftime('%Y%m%d-%H%M%S')}{'' if redacted else '-unredacted'}.{fmt}"
@@ -202,9 +224,19 @@ def create_app(settings: Settings, engine: Optional[sa.engine.Engine] = None) ->
         )
 
     def audit_page(request: Request) -> Response:
+        action = request.query_params.get("action") or None
+        try:
+            number = int(request.query_params.get("page") or 1)
+        except ValueError:
+            raise HTTPException(400, "The page must be a number.") from None
+        if action not in (None, *queries.AUDIT_ACTIONS) or not 1 <= number <= 1_000_000:
+            raise HTTPException(400, f"The action must be one of {', '.join(queries.AUDIT_ACTIONS)}.")
         with engine.connect() as connection:
-            entries = queries.audit_log(connection)
-        return page(request, "audit.html", entries=entries)
+            entries, older = queries.audit_log(connection, number, action)
+        return page(
+            request, "audit.html", entries=entries, page_number=number, older=older, action=action,
+            actions=queries.AUDIT_ACTIONS,
+        )  # fmt: skip
 
     def health(request: Request) -> Response:
         return PlainTextResponse("ok")
@@ -214,7 +246,13 @@ def create_app(settings: Settings, engine: Optional[sa.engine.Engine] = None) ->
 
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         path = request.url.path
-        if not request.session.get("user") and not path.startswith(PUBLIC_PATHS):
+        session_id = request.session.get("session_id")
+        request.state.user = session_id and await run_in_threadpool(
+            auth.session_user, engine, session_id, settings.idle_minutes * 60, settings.session_hours * 3600
+        )
+        if session_id and not request.state.user:  # ended, idle too long or too old: log in again
+            request.session.pop("session_id")
+        if not request.state.user and not path.startswith(PUBLIC_PATHS):
             target = path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
         response = await call_next(request)

@@ -1,4 +1,4 @@
-"""Staff accounts and logins: scrypt password hashes, login rate limiting, CSRF tokens."""
+"""Staff accounts and logins: scrypt password hashes, server-side sessions, login throttling, CSRF tokens."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import secrets
 import threading
 import time
 from collections import defaultdict, deque
-from typing import Any, Deque, Dict
+from typing import Any, Deque, Dict, Optional, Tuple
 
 import sqlalchemy as sa
 
@@ -51,6 +51,7 @@ def set_staff_user(engine: sa.engine.Engine, username: str, password: str) -> No
     with engine.begin() as connection:
         connection.execute(schema.staff.delete().where(schema.staff.c.username == username))
         connection.execute(schema.staff.insert().values(**row))
+    revoke_sessions(engine, username)  # a new password ends the sessions the old one opened
 
 
 def has_staff(engine: sa.engine.Engine) -> bool:
@@ -72,31 +73,117 @@ def check_login(engine: sa.engine.Engine, username: str, password: str) -> bool:
     return password_matches(password, stored or _DUMMY_HASH) and stored is not None
 
 
-class LoginThrottle:
-    """Allows at most `limit` failed logins per key (a username, a client address) in `window` seconds."""
+def _hashed(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
-    def __init__(self, limit: int, window: float = 900) -> None:
-        self.limit = limit
+
+def start_session(engine: sa.engine.Engine, username: str) -> str:
+    """Opens a session for `username`; returns its id, for the signed cookie."""
+    session_id = secrets.token_urlsafe(32)
+    now = time.time()
+    row = {"id_hash": _hashed(session_id), "username": username, "created_at": now, "last_seen": now}
+    with engine.begin() as connection:
+        connection.execute(schema.sessions.insert().values(**row))
+    return session_id
+
+
+def session_user(
+    engine: sa.engine.Engine, session_id: str, idle_seconds: float, max_seconds: float
+) -> Optional[str]:
+    """The user of a live session: not ended, used within `idle_seconds`, opened within `max_seconds`."""
+    s = schema.sessions.c
+    now = time.time()
+    with engine.begin() as connection:
+        row = connection.execute(
+            sa.select(s.username, s.created_at, s.last_seen).where(
+                s.id_hash == _hashed(session_id), s.revoked_at.is_(None)
+            )
+        ).first()
+        if row is None or now - row.last_seen > idle_seconds or now - row.created_at > max_seconds:
+            return None
+        if now - row.last_seen > 30:  # a write per half minute of use, not per request
+            connection.execute(
+                schema.sessions.update().where(s.id_hash == _hashed(session_id)).values(last_seen=now)
+            )
+    return str(row.username)
+
+
+def end_session(engine: sa.engine.Engine, session_id: str) -> None:
+    """Ends one session (logging out): its cookie, even a copy of it, opens nothing any more."""
+    s = schema.sessions.c
+    with engine.begin() as connection:
+        connection.execute(
+            schema.sessions.update()
+            .where(s.id_hash == _hashed(session_id), s.revoked_at.is_(None))
+            .values(revoked_at=time.time())
+        )
+
+
+def revoke_sessions(engine: sa.engine.Engine, username: Optional[str] = None) -> int:
+    """Ends every live session, or every one of `username`; returns how many were ended."""
+    s = schema.sessions.c
+    whose = [s.username == username] if username is not None else []
+    with engine.begin() as connection:
+        result = connection.execute(
+            schema.sessions.update().where(s.revoked_at.is_(None), *whose).values(revoked_at=time.time())
+        )
+    return int(result.rowcount or 0)
+
+
+class LoginThrottle:
+    """Slows guessing without letting anyone lock a member of staff out.
+
+    Failed logins are counted per (username, client address) pair: after `free` failures the pair must
+    wait 1, 2, 4… seconds (at most `max_delay`) before its next attempt, so a guesser elsewhere never
+    delays the real user's login. Each client address also has at most `client_limit` failures per
+    `window` seconds, whatever usernames it tries.
+    """
+
+    def __init__(
+        self, free: int = 3, max_delay: float = 300, client_limit: int = 20, window: float = 900
+    ) -> None:
+        self.free = free
+        self.max_delay = max_delay
+        self.client_limit = client_limit
         self.window = window
-        self._failures: Dict[str, Deque[float]] = defaultdict(deque)
+        self._pairs: Dict[Tuple[str, str], Tuple[int, float]] = {}
+        self._clients: Dict[str, Deque[float]] = defaultdict(deque)
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> Deque[float]:
-        failures = self._failures[key]
+    def _client_failures(self, client: str, now: float) -> Deque[float]:
+        failures = self._clients[client]
         while failures and failures[0] < now - self.window:
             failures.popleft()
         return failures
 
-    def blocked(self, key: str) -> bool:
-        """Whether `key` has used up its attempts."""
-        with self._lock:
-            return len(self._recent(key, time.monotonic())) >= self.limit
-
-    def failed(self, key: str) -> None:
-        """Records a failed login for `key`."""
+    def wait(self, username: str, client: str) -> float:
+        """Seconds before this pair (or this client) may try again; 0 when it may now."""
         now = time.monotonic()
         with self._lock:
-            self._recent(key, now).append(now)
+            count, last = self._pairs.get((username, client), (0, now))
+            pair_wait = last + self._delay(count) - now if count > self.free - 1 else 0.0
+            failures = self._client_failures(client, now)
+            client_wait = failures[0] + self.window - now if len(failures) >= self.client_limit else 0.0
+        return max(pair_wait, client_wait, 0.0)
+
+    def _delay(self, count: int) -> float:
+        return float(min(2 ** (count - self.free), self.max_delay))
+
+    def failed(self, username: str, client: str) -> None:
+        """Records a failed login."""
+        now = time.monotonic()
+        with self._lock:
+            if len(self._pairs) > 10_000:  # a guesser trying many usernames: forget the long-quiet pairs
+                quiet = now - self.max_delay
+                self._pairs = {pair: value for pair, value in self._pairs.items() if value[1] > quiet}
+            count, _ = self._pairs.get((username, client), (0, now))
+            self._pairs[(username, client)] = (count + 1, now)
+            self._client_failures(client, now).append(now)
+
+    def succeeded(self, username: str, client: str) -> None:
+        """Forgets the pair's failures after a right password."""
+        with self._lock:
+            self._pairs.pop((username, client), None)
 
 
 def csrf_token(session: dict) -> str:

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PSEUDONYM_KEY_VARIABLE = "REVIEW_PSEUDONYM_KEY"
+MIN_PSEUDONYM_KEY_LENGTH = 16
 
 
 def tracker_store_url(endpoints: Path = PROJECT_ROOT / "endpoints.yml") -> str:
@@ -41,6 +43,10 @@ class Settings:
     low_confidence: float
     secure_cookies: bool
     session_hours: float
+    # a session unused this long ends (REVIEW_IDLE_MINUTES); `session_hours` ends any session
+    idle_minutes: float = 30
+    # keys the pseudonyms of redacted exports (REVIEW_PSEUDONYM_KEY); the app won't start without it
+    pseudonym_key: bytes = b""
     page_size: int = 50
 
 
@@ -52,4 +58,6 @@ def settings() -> Settings:
         low_confidence=float(os.environ.get("REVIEW_LOW_CONFIDENCE", "0.6")),
         secure_cookies=os.environ.get("REVIEW_SECURE_COOKIES", "false").lower() == "true",
         session_hours=float(os.environ.get("REVIEW_SESSION_HOURS", "8")),
+        idle_minutes=float(os.environ.get("REVIEW_IDLE_MINUTES", "30")),
+        pseudonym_key=os.environ.get(PSEUDONYM_KEY_VARIABLE, "").encode(),
     )

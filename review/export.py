@@ -1,7 +1,8 @@
 """Exports of conversations as CSV (a row per message) or JSON (a conversation per object).
 
 Personal details are redacted unless asked otherwise: message text goes through `redact`, and the
-conversation id (which a REST client may have set to an email or a phone number) becomes a pseudonym.
+conversation id (which a REST client may have set to an email or a phone number) becomes a keyed
+pseudonym.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator, List, Mapping, Tuple
 
@@ -22,12 +24,14 @@ CSV_COLUMNS = [
 ]  # fmt: skip
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A formula sign at the start of the cell or of any piece a spreadsheet might split it into (at a
+# semicolon, tab, comma or line break, as some locales and paste-imports do).
+FORMULA = re.compile(r"(?:^|[;,\t\r\n|])\s*[=+\-@]|^[\t\r]")
 
 
 def cell(value: str) -> str:
     """A CSV cell that a spreadsheet shows as text, never runs as a formula."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+    return f"'{value}" if FORMULA.search(value) else value
 
 
 def iso(timestamp: float) -> str:
@@ -36,11 +40,12 @@ def iso(timestamp: float) -> str:
 
 
 def _conversation(
-    summary: Mapping[str, Any], messages: List[Message], low_confidence: float, redacted: bool
+    summary: Mapping[str, Any], messages: List[Message], low_confidence: float, pseudonym_key: bytes | None
 ) -> dict:
-    clean = redact if redacted else str
+    sender_id = summary["sender_id"]
+    clean = str if pseudonym_key is None else redact
     return {
-        "conversation": pseudonym(summary["sender_id"]) if redacted else summary["sender_id"],
+        "conversation": sender_id if pseudonym_key is None else pseudonym(sender_id, pseudonym_key),
         "started_at": iso(summary["started_at"]),
         "channel": summary["channel"],
         "flags": flags_of(summary, low_confidence),
@@ -63,10 +68,10 @@ def render(
     conversations: Iterable[Tuple[Mapping[str, Any], List[Message]]],
     fmt: str,
     low_confidence: float,
-    redacted: bool = True,
+    pseudonym_key: bytes | None,
 ) -> Iterator[str]:
-    """Yields the export in pieces, so that a large one is streamed."""
-    items = (_conversation(s, m, low_confidence, redacted) for s, m in conversations)
+    """Yields the export in pieces, so that a large one streams; redacted unless `pseudonym_key` is None."""
+    items = (_conversation(s, m, low_confidence, pseudonym_key) for s, m in conversations)
     if fmt == "json":
         yield "["
         for index, item in enumerate(items):
@@ -74,7 +79,7 @@ def render(
         yield "\n]\n"
         return
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)  # a separator inside a cell stays inside it
     writer.writerow(CSV_COLUMNS)
     for item in items:
         for message in item["messages"]:

@@ -17,6 +17,8 @@ from review.summary import FLAGS, RED_FLAGS_KEY, SYMPTOMS_MENTIONED_KEY, is_payl
 TREATMENTS = ("botox", "filler", "both")
 INTENT_NAME = re.compile(r"^[a-z_]{1,64}$")
 MAX_SEARCH_LENGTH = 200
+# the dates a filter may name: far enough for any real conversation, near enough to count days in
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 EXPORT_CHUNK = 500
 CHART_DAYS = 30
 MAX_CHART_DAYS = 366
@@ -61,6 +63,8 @@ class Filters:
         if not 1 <= page <= 1_000_000:
             raise FilterError("The page must be a positive number.")
         since, until = _date(params.get("since"), "since"), _date(params.get("until"), "until")
+        if since and until and since > until:
+            raise FilterError("'since' must not be after 'until'.")
         return cls(flags, since, until, intent, treatment, text, page)
 
     def query(self, **changes: Any) -> Dict[str, Any]:
@@ -87,9 +91,12 @@ def _date(value: Optional[str], name: str) -> Optional[date]:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise FilterError(f"'{name}' must be a date like 2026-01-31.") from None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise FilterError(f"'{name}' must be between {EARLIEST_DAY} and {LATEST_DAY}.")
+    return day
 
 
 def _timestamp(day: date) -> float:
@@ -267,13 +274,23 @@ def record(connection: sa.engine.Connection, username: str, action: str, detail:
     )
 
 
-def audit_log(connection: sa.engine.Connection, limit: int = 200) -> List[Mapping[str, Any]]:
-    """The newest audit log entries."""
+AUDIT_ACTIONS = ("login", "login_failed", "logout", "list", "dashboard", "view", "note", "review", "export")
+
+
+def audit_log(
+    connection: sa.engine.Connection, page: int = 1, action: Optional[str] = None, page_size: int = 200
+) -> Tuple[List[Mapping[str, Any]], bool]:
+    """One page of the audit log, newest first (of one action, if given), and whether older entries exist.
+
+    Every entry stays reachable however many come after it: a flood of failed logins can't push the
+    record of an export out of sight.
+    """
     a = schema.audit.c
-    return [
-        dict(r._mapping)
-        for r in connection.execute(sa.select(schema.audit).order_by(a.id.desc()).limit(limit))
-    ]
+    query = sa.select(schema.audit).where(*([a.action == action] if action else []))
+    rows = connection.execute(
+        query.order_by(a.id.desc()).offset((page - 1) * page_size).limit(page_size + 1)
+    ).all()
+    return [dict(r._mapping) for r in rows[:page_size]], len(rows) > page_size
 
 
 @dataclass

@@ -96,6 +96,18 @@ staff = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
 )
 
+# Staff sessions, kept here so that logging out (or an admin) ends them; the cookie carries only the id,
+# and the table only its hash.
+sessions = sa.Table(
+    "review_sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, index=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("last_seen", sa.Float, nullable=False),
+    sa.Column("revoked_at", sa.Float),
+)
+
 audit = sa.Table(
     "review_audit",
     metadata,

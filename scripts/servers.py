@@ -24,6 +24,8 @@ ENV = {
     "RASA_TELEMETRY_ENABLED": "false",
     "TF_CPP_MIN_LOG_LEVEL": "3",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    # the review app and its export command refuse to run without a key for pseudonyms
+    "REVIEW_PSEUDONYM_KEY": os.environ.get("REVIEW_PSEUDONYM_KEY") or "test-pseudonym-key-not-secret",
 }
 
 

@@ -62,8 +62,8 @@ def test_the_emergency_number_is_only_where_a_patient_may_need_urgent_care():
 # Replies that neither give nor withhold information: small talk, the notice that opens a conversation
 # before its first answer, and the lines that follow a reply which already recommended a professional.
 SMALL_TALK = {
-    "utter_notice", "utter_greet", "utter_goodbye", "utter_thanks", "utter_affirm", "utter_deny", "utter_iamabot",
-    "utter_if_symptoms_appear", "utter_when_safe",
+    "utter_notice", "utter_greet", "utter_goodbye", "utter_thanks", "utter_affirm", "utter_deny",
+    "utter_iamabot", "utter_if_symptoms_appear", "utter_when_safe",
 }  # fmt: skip
 
 

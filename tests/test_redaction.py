@@ -1,27 +1,43 @@
-"""Redaction and export formatting, on their own."""
+"""Redaction, pseudonyms and export formatting, on their own."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+from pathlib import Path
 
 import pytest
+import yaml
 
 from review.export import render
 from review.queries import Message
-from review.redact import pseudonym, redact
+from review.redact import MissingPseudonymKey, pseudonym, redact
 
 pytestmark = pytest.mark.unit
+
+KEY = b"test-pseudonym-key-not-secret"
+# tuned on (its misses were read while the recognizers were widened by kind)
+CORPUS = Path(__file__).parent / "pii_messages.yml"
+# held out: written by a second helper, never read; its figure is the honest one
+FINAL_CORPUS = Path(__file__).parent / "pii_messages_final.yml"
 
 
 @pytest.mark.parametrize(
     "text, kept, removed",
     [
         ("mail me at jane.doe+clinic@example.co.uk please", "[email]", "jane.doe"),
-        ("call me on 07700 900123 or +1 (555) 010-0199", "[phone]", "900123"),
+        ("call me on 07700 900123 or +1 (555) 010-0199", "[", "900123"),
         ("my patient number is 12345678", "[", "12345678"),
         ("I live at 221B Baker Street, London", "[address]", "Baker Street"),
         ("deliver to 42 Main St. tomorrow", "[address]", "Main St"),
+        # the details a security review found in a "redacted" export
+        ("My name is Jane Doe, born March 14 1985", "[name]", "Jane"),
+        ("My name is Jane Doe, born March 14 1985", "[date]", "March 14"),
+        ("DOB 03/14/1985", "[date]", "03/14"),
+        ("send it to 55 Elm Grove please", "[address]", "Elm Grove"),
+        ("my postcode is SW1A 1AA", "[address]", "SW1A"),
+        ("insurance member id AB12-34-56", "[", "AB12"),
     ],
 )
 def test_personal_details_are_replaced(text, kept, removed):
@@ -29,23 +45,82 @@ def test_personal_details_are_replaced(text, kept, removed):
 
 
 @pytest.mark.parametrize(
-    "text", ["Botox lasts three to four months", "I am 45, had fillers 2 years ago", "is 1 ml enough?"]
+    "text",
+    [
+        "Botox lasts three to four months",
+        "I am 45, had fillers 2 years ago",
+        "is 1 ml enough?",
+        "I'm worried. Is this normal after Juvederm in my lips?",
+        "I've had Botox since 2007 and Dysport from 2015-2018, 20 units each time",
+        "Dr. said to wait two weeks before Sculptra",
+    ],
 )
 def test_ordinary_questions_are_left_alone(text):
     assert redact(text) == text
 
 
-def test_a_pseudonym_is_stable_and_hides_the_id():
-    assert pseudonym("jane@example.com") == pseudonym("jane@example.com") != pseudonym("john@example.com")
-    assert "jane" not in pseudonym("jane@example.com")
+def corpus(path):
+    return yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]
 
 
-def test_csv_cells_never_run_as_formulas():
-    summary = {"sender_id": "s1", "started_at": 0.0, "channel": "rest", "min_confidence": None}
+def share_removed(path):
+    spans = [(m["text"], p["value"]) for m in corpus(path) for p in m["pii"]]
+    return sum(value not in redact(text) for text, value in spans) / len(spans)
+
+
+def test_the_tuning_corpus_loses_at_least_98_percent_of_its_personal_details():
+    assert share_removed(CORPUS) >= 0.98
+
+
+def test_the_held_out_corpus_loses_no_fewer_details_than_when_it_was_first_measured():
+    """84 % at the first measurement (names without a cue are the misses): a floor, not the target."""
+    assert share_removed(FINAL_CORPUS) >= 0.84
+
+
+def test_the_tuning_corpus_keeps_every_medical_word():
+    lost = [(m["text"], w) for m in corpus(CORPUS) for w in m["keep"] if w not in redact(m["text"])]
+    assert not lost
+
+
+def test_a_pseudonym_is_stable_keyed_and_hides_the_id():
+    assert pseudonym("jane@example.com", KEY) == pseudonym("jane@example.com", KEY)
+    assert pseudonym("jane@example.com", KEY) != pseudonym("john@example.com", KEY)
+    assert pseudonym("jane@example.com", KEY) != pseudonym("jane@example.com", KEY + b"2")
+    assert "jane" not in pseudonym("jane@example.com", KEY)
+
+
+def test_a_pseudonym_needs_a_real_key():
+    for key in (b"", b"short"):
+        with pytest.raises(MissingPseudonymKey):
+            pseudonym("jane@example.com", key)
+
+
+def summary_row(sender_id="s1"):
+    summary = {"sender_id": sender_id, "started_at": 0.0, "channel": "rest", "min_confidence": None}
     summary.update(red_flag=False, symptom_mentioned=False, fallback=False, gap=False, handoff=False)
-    messages = [
-        Message(1, 0.0, "patient", '=HYPERLINK("http://evil.test","x")'),
-        Message(2, 1.0, "patient", "-1"),
-    ]
-    rows = list(csv.reader(io.StringIO("".join(render([(summary, messages)], "csv", 0.6)))))
-    assert [row[6] for row in rows[1:]] == ['\'=HYPERLINK("http://evil.test","x")', "'-1"]
+    return summary
+
+
+def test_a_redacted_export_names_no_one():
+    messages = [Message(1, 0.0, "patient", "My name is Jane Doe, born March 14 1985")]
+    for fmt in ("csv", "json"):
+        out = "".join(render([(summary_row("+14145550199"), messages)], fmt, 0.6, KEY))
+        assert "Jane" not in out and "1985" not in out and "4145550199" not in out, out
+    unredacted = "".join(render([(summary_row("+14145550199"), messages)], "json", 0.6, None))
+    assert json.loads(unredacted)[0]["messages"][0]["text"] == "My name is Jane Doe, born March 14 1985"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '=HYPERLINK("http://evil.test","x")',
+        "-1",
+        ';=HYPERLINK("http://evil.test","x")',
+        "a\t=1+1",
+        "x,@SUM(A1)",
+    ],
+)
+def test_csv_cells_never_run_as_formulas(text):
+    conversation = (summary_row(), [Message(1, 0.0, "patient", text)])
+    rows = list(csv.reader(io.StringIO("".join(render([conversation], "csv", 0.6, None)))))
+    assert rows[1][6] == "'" + text

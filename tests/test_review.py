@@ -94,10 +94,27 @@ def test_a_wrong_password_is_refused(review_url: str) -> None:
     assert session.get(f"{review_url}/", allow_redirects=False).status_code == 303
 
 
-def test_repeated_failures_lock_the_username(review_url: str) -> None:
-    for _ in range(5):
+def test_repeated_failures_slow_the_guesser(review_url: str) -> None:
+    for _ in range(3):
         assert log_in(review_url, "wrong-password", username="mallory").last.status_code == 401
     assert log_in(review_url, "wrong-password", username="mallory").last.status_code == 429
+
+
+def test_a_forged_forwarded_for_header_does_not_reset_the_limit(
+    workdir: Path, database: Path, held: None
+) -> None:
+    """Its own app: this test spends the loopback client's allowance of failures."""
+    with servers.review_server(workdir, database, USER, PASSWORD) as review:
+        for n in range(20):
+            session = requests.Session()
+            session.headers["X-Forwarded-For"] = f"198.51.100.{n}"
+            token = csrf_of(session.get(f"{review.url}/login").text)
+            form = {"csrf_token": token, "username": f"guess-{n}", "password": "wrong-password"}
+            assert session.post(f"{review.url}/login", data=form).status_code == 401
+        session.headers["X-Forwarded-For"] = "198.51.100.99"
+        token = csrf_of(session.get(f"{review.url}/login").text)
+        form = {"csrf_token": token, "username": "guess-99", "password": "wrong-password"}
+        assert session.post(f"{review.url}/login", data=form).status_code == 429
 
 
 def test_the_session_cookie_is_signed_httponly_and_samesite(staff: requests.Session) -> None:
@@ -252,6 +269,20 @@ def test_the_app_refuses_to_start_without_a_staff_account(tmp_path: Path) -> Non
         timeout=60,
     )
     assert result.returncode != 0 and "make staff-user" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_app_and_the_export_refuse_to_run_without_a_pseudonym_key(tmp_path: Path) -> None:
+    env = {
+        **servers.ENV,
+        "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'staff.db'}",
+        "REVIEW_PSEUDONYM_KEY": "",
+    }
+    for command in (["serve", "--port", str(servers.free_port())], ["export", "--format", "csv"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "review", *command], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode != 0 and "REVIEW_PSEUDONYM_KEY" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
 
 
 def test_a_short_password_is_refused(tmp_path: Path) -> None:
