@@ -70,12 +70,13 @@ train: install ## Train the model; components whose inputs are unchanged come fr
 var:
 	mkdir -p var
 
-# The key of the review app's pseudonyms, made once per checkout (var/ is not in git). A
-# REVIEW_PSEUDONYM_KEY in the environment wins.
-PSEUDONYM_KEY_FILE := var/pseudonym.key
-WITH_PSEUDONYM_KEY = REVIEW_PSEUDONYM_KEY="$${REVIEW_PSEUDONYM_KEY:-$$(cat $(PSEUDONYM_KEY_FILE))}"
+# Secrets made once per checkout (var/ is not in git); the variable set in the environment wins. The
+# review app's pseudonyms, and the tokens that bind a widget conversation to its browser tab.
+KEYS := var/pseudonym.key var/widget_session.key
+WITH_PSEUDONYM_KEY = REVIEW_PSEUDONYM_KEY="$${REVIEW_PSEUDONYM_KEY:-$$(cat var/pseudonym.key)}"
+WITH_WIDGET_SECRET = WIDGET_SESSION_SECRET="$${WIDGET_SESSION_SECRET:-$$(cat var/widget_session.key)}"
 
-$(PSEUDONYM_KEY_FILE): | var
+var/%.key: | var
 	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(32))" > $@
 
 $(WIDGET): widget/package-lock.json widget/build.mjs widget/src/clinic-chat.js widget/demo/index.html
@@ -98,7 +99,7 @@ scale-deps: ## Install Debian's PostgreSQL and Redis for the scale-out test (as 
 actions: install ## Start the action server alone on 127.0.0.1:5055
 	$(BIN)/python -m actions --port $(ACTIONS_PORT)
 
-run: train widget var $(PSEUDONYM_KEY_FILE) ## Start the action server, Rasa (REST, socket.io) on :5005, demo page :8000, review app :8001
+run: train widget var $(KEYS) ## Start the action server, Rasa (REST, socket.io) on :5005, demo page :8000, review app :8001
 	@$(BIN)/python -m scripts.preflight --model $(MODEL) --endpoints $(ENDPOINTS)
 	@trap 'kill 0' EXIT; \
 	$(BIN)/python -m actions --port $(ACTIONS_PORT) & \
@@ -107,10 +108,10 @@ run: train widget var $(PSEUDONYM_KEY_FILE) ## Start the action server, Rasa (RE
 	echo "Demo clinic page with the chat widget: http://localhost:$(SITE_PORT)"; \
 	echo "Staff review app (after make staff-user): http://localhost:$(REVIEW_PORT)"; \
 	echo "Rasa (REST and socket.io): http://localhost:$(RASA_PORT)"; \
-	$(RASA) run --model $(MODEL) --interface 127.0.0.1 --port $(RASA_PORT) \
+	$(WITH_WIDGET_SECRET) $(RASA) run --model $(MODEL) --interface 127.0.0.1 --port $(RASA_PORT) \
 	  --endpoints $(ENDPOINTS) --credentials credentials.yml --cors $(CORS_ORIGINS)
 
-review: install var $(PSEUDONYM_KEY_FILE) ## Start the staff review app alone on 127.0.0.1:8001 (needs a staff account)
+review: install var $(KEYS) ## Start the staff review app alone on 127.0.0.1:8001 (needs a staff account)
 	$(WITH_PSEUDONYM_KEY) $(BIN)/python -m review serve --port $(REVIEW_PORT)
 
 staff-user: install var ## Create a staff account for the review app, or reset its password (NAME=alice)

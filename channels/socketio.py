@@ -6,15 +6,24 @@ keeps Rasa's events (`session_request`, `session_confirm`, `user_uttered`, `bot_
 replaces their handlers: a web page must be on an allowed origin, and a refused event gets an
 `input_error` event back instead of silence.
 
+A conversation belongs to the tab that started it. Rasa's channel lets any client join a conversation
+by naming its id in `session_request`, and then receive its replies and speak in it. Here
+`session_confirm` carries the id with a token (an HMAC of it, keyed by WIDGET_SESSION_SECRET), which
+the widget keeps in the tab's sessionStorage; a `session_request` for an id without its token gets a
+fresh conversation, and a connection speaks only in the conversation it was confirmed.
+
 CORS headers for long-polling come from Rasa's own CORS setting (`rasa run --cors`, the same origins):
 engine.io adding its own too would send the header twice, which browsers reject.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import inspect
 import logging
 import os
+import secrets
 import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -33,6 +42,27 @@ def allowed_origins() -> List[str]:
     Clients that are not web pages send no Origin header and are not affected.
     """
     return os.environ.get("CORS_ORIGINS", "").split()
+
+
+SESSION_SECRET_VARIABLE = "WIDGET_SESSION_SECRET"
+
+
+def session_secret() -> bytes:
+    """The key of conversation tokens: WIDGET_SESSION_SECRET, the same on every replica.
+
+    `make run` keeps one in var/. Without it, a key of this process's own: a restart starts new
+    conversations.
+    """
+    secret = os.environ.get(SESSION_SECRET_VARIABLE, "")
+    if not secret:
+        logger.warning("%s is not set: widget conversations end at a restart.", SESSION_SECRET_VARIABLE)
+        return secrets.token_bytes(32)
+    return secret.encode()
+
+
+def session_token(secret: bytes, session_id: str) -> str:
+    """The proof that a client was given conversation `session_id`."""
+    return hmac.new(secret, session_id.encode(), hashlib.sha256).hexdigest()
 
 
 def _event(data: Any) -> Dict[str, Any]:
@@ -57,6 +87,8 @@ class ValidatedSocketIOInput(SocketIOInput):
         sio = self.sio
         origins = allowed_origins()
         rasa_connect = sio.handlers[self.namespace or "/"]["connect"]
+        secret = session_secret()
+        confirmed: Dict[str, str] = {}  # socket.io connection -> the conversation it was confirmed
 
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
             origin = environ.get("HTTP_ORIGIN")
@@ -71,22 +103,45 @@ class ValidatedSocketIOInput(SocketIOInput):
 
         async def session_request(sid: Text, data: Any) -> None:
             try:
-                requested = _event(data).get("session_id")
-                session_id = uuid.uuid4().hex if requested is None else checked_sender(requested)
+                event = _event(data)
+                requested = event.get("session_id")
+                requested = None if requested is None else checked_sender(requested)
             except BadInput as error:
                 await refuse(sid, error)
                 return
+            token = event.get("session_token")
+            if (
+                requested
+                and isinstance(token, str)
+                and hmac.compare_digest(token, session_token(secret, requested))
+            ):
+                session_id = requested  # the same tab, after a reload or a reconnect
+            else:
+                session_id = uuid.uuid4().hex  # naming someone else's conversation doesn't open it
+            previous = confirmed.get(sid)
+            if previous and previous != session_id and self.session_persistence:
+                left = sio.leave_room(sid, previous, namespace=self.namespace)
+                if inspect.isawaitable(left):
+                    await left
+            confirmed[sid] = session_id
             if self.session_persistence:
                 joined = sio.enter_room(sid, session_id, namespace=self.namespace)
                 if inspect.isawaitable(joined):
                     await joined
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            confirmation = {"session_id": session_id, "session_token": session_token(secret, session_id)}
+            await sio.emit("session_confirm", confirmation, room=sid, namespace=self.namespace)
+
+        async def disconnect(sid: Text) -> None:
+            confirmed.pop(sid, None)
 
         async def handle_message(sid: Text, data: Any) -> None:
             try:
                 event = _event(data)
                 text = checked_message(event.get("message"))
-                sender = checked_sender(event.get("session_id")) if self.session_persistence else sid
+                named = checked_sender(event.get("session_id")) if self.session_persistence else sid
+                sender = confirmed.get(sid) if self.session_persistence else sid
+                if sender != named:
+                    raise BadInput("Ask for a session first: this connection may speak only in its own.")
             except BadInput as error:
                 await refuse(sid, error)
                 return
@@ -102,5 +157,6 @@ class ValidatedSocketIOInput(SocketIOInput):
 
         sio.on("connect", connect, namespace=self.namespace)
         sio.on("session_request", session_request, namespace=self.namespace)
+        sio.on("disconnect", disconnect, namespace=self.namespace)
         sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
         return socketio_webhook

@@ -26,6 +26,8 @@ ENV = {
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     # the review app and its export command refuse to run without a key for pseudonyms
     "REVIEW_PSEUDONYM_KEY": os.environ.get("REVIEW_PSEUDONYM_KEY") or "test-pseudonym-key-not-secret",
+    # the same on every Rasa server a test starts, so a restarted one continues the widget's conversation
+    "WIDGET_SESSION_SECRET": os.environ.get("WIDGET_SESSION_SECRET") or "test-widget-secret-not-secret",
 }
 
 

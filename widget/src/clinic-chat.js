@@ -6,8 +6,9 @@
  *
  * It lives in a Shadow DOM (the page's CSS can't reach it and its CSS can't reach the page) and talks to
  * Rasa's socket.io channel with session persistence. `io` is socket.io-client, bundled by build.mjs.
- * The conversation id and transcript are kept in sessionStorage, so a reload restores them but they end
- * with the browser tab: the tracker store on the server is the only lasting copy.
+ * The conversation id, the token that proves this tab was given it, and the transcript are kept in
+ * sessionStorage, so a reload restores them but they end with the browser tab: the tracker store on the
+ * server is the only lasting copy.
  */
 
 var script = document.currentScript;
@@ -127,7 +128,7 @@ function loadState() {
   } catch (ignored) {
     // unreadable or blocked storage: start a new conversation
   }
-  return { sessionId: null, open: false, log: [] };
+  return { sessionId: null, sessionToken: null, open: false, log: [] };
 }
 
 function saveState(state) {
@@ -343,11 +344,15 @@ function start() {
   ui.input.addEventListener("input", updateCounter);
 
   socket.on("connect", function () {
-    socket.emit("session_request", { session_id: state.sessionId });
+    // the token proves this tab was given the conversation; without it the server starts a new one
+    socket.emit("session_request", { session_id: state.sessionId, session_token: state.sessionToken });
   });
-  socket.on("session_confirm", function (sessionId) {
+  socket.on("session_confirm", function (confirmed) {
+    var sessionId = confirmed && typeof confirmed === "object" ? confirmed.session_id : confirmed;
     var reconnected = state.sessionId !== null && ui.status.textContent !== "";
+    if (state.sessionId !== null && sessionId !== state.sessionId) state.log = []; // a new conversation
     state.sessionId = sessionId;
+    state.sessionToken = (confirmed && confirmed.session_token) || null;
     saveState(state);
     setReady(true, "");
     if (reconnected) add({ who: "system", text: "Back online." });
