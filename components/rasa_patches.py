@@ -27,17 +27,26 @@ Resilience:
    metadata (channels/rest.py) and is already in the conversation is answered with the replies it got
    then, and not handled again.
 
+Input:
+
+6. Rasa reads a message that starts with `/` as an intent with its confidence and entities
+   (`/report_red_flag`, `/greet@0.01`, `/inform_treatment{"treatment": "…"}`), from any patient, which
+   set flags and the dashboard's figures from typed text. Such a message is read as an intent only when
+   it is exactly the payload of a button the assistant offered in that conversation; otherwise its
+   slashes are read as spaces and the words go through the NLU like any other text.
+
 Terminal:
 
-6. `rasa shell` turns the last reply's buttons into an arrow-key menu, so the next line a developer types
+7. `rasa shell` turns the last reply's buttons into an arrow-key menu, so the next line a developer types
    picks the first button instead of being sent. The follow-ups are listed as text after the reply
    instead, and typing just works (the widget keeps its buttons).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
-from typing import Any, Dict, List, Optional, Text, Type
+from typing import Any, Dict, List, Optional, Set, Text, Type
 
 import jsonschema
 import rasa.shared.utils.cli
@@ -48,10 +57,11 @@ from rasa.core.channels import console
 from rasa.core.channels.channel import UserMessage
 from rasa.core.lock_store import LockError
 from rasa.core.processor import MessageProcessor
-from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.constants import DOCS_BASE_URL, INTENT_MESSAGE_PREFIX
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.utils.io import bcolors
 
 ACTION_UNAVAILABLE_RESPONSE = "utter_action_unavailable"
@@ -64,6 +74,7 @@ _event_types: Dict[Text, Type[Event]] = {}
 _run_remote_action = RemoteAction.run
 _handle_message = Agent.handle_message
 _process_message = MessageProcessor.handle_message
+_parse_message = MessageProcessor.parse_message
 _print_console_output = console._print_bot_output
 logger = logging.getLogger(__name__)
 
@@ -145,6 +156,41 @@ async def _handle_or_apologise(self: Agent, message: UserMessage) -> Optional[Li
         return None
 
 
+def offered_payloads(tracker: Optional[DialogueStateTracker]) -> Set[Text]:
+    """The payloads of every button the assistant has offered in the conversation."""
+    events = tracker.events if tracker is not None else []
+    return {
+        str(button.get("payload"))
+        for event in events
+        if isinstance(event, BotUttered)
+        for button in (event.data.get("buttons") or []) + (event.data.get("quick_replies") or [])
+        if isinstance(button, dict)
+    }
+
+
+def as_words(text: Text) -> Text:
+    """`text` with its leading slashes turned into spaces: the same length, so entity offsets hold."""
+    body = text.lstrip()
+    slashes = len(body) - len(body.lstrip(INTENT_MESSAGE_PREFIX))
+    return text[: len(text) - len(body)] + " " * slashes + body[slashes:]
+
+
+async def _parse_offered_payloads_only(
+    self: MessageProcessor,
+    message: UserMessage,
+    tracker: Optional[DialogueStateTracker] = None,
+    only_output_properties: bool = True,
+) -> Dict[Text, Any]:
+    text = message.text or ""
+    if not text.strip().startswith(INTENT_MESSAGE_PREFIX) or text.strip() in offered_payloads(tracker):
+        return await _parse_message(self, message, tracker, only_output_properties)
+    typed = copy.copy(message)
+    typed.text = as_words(text)
+    parse_data = await _parse_message(self, typed, tracker, only_output_properties)
+    parse_data[TEXT] = text
+    return parse_data
+
+
 def _print_follow_ups_as_text(
     message: Dict[Text, Any], is_latest_message: bool = False, color: Text = bcolors.OKBLUE
 ) -> None:
@@ -160,5 +206,6 @@ def apply() -> None:
     RemoteAction.run = _run_or_apologise
     Agent.handle_message = _handle_or_apologise
     MessageProcessor.handle_message = _process_once
+    MessageProcessor.parse_message = _parse_offered_payloads_only
     Event.resolve_by_type = staticmethod(_resolve_by_type)
     console._print_bot_output = _print_follow_ups_as_text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import uuid
@@ -206,3 +207,32 @@ def test_undecodable_bodies_are_refused_with_a_400(rasa_url, data):
     headers = {"Content-Type": "application/json"}
     reply = requests.post(f"{rasa_url}/webhooks/rest/webhook", data=data, headers=headers, timeout=60)
     assert reply.status_code == 400
+
+
+def parsed_user_messages(database, sender) -> list[dict]:
+    with sqlite3.connect(database) as db:
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,)
+        ).fetchall()
+    return [json.loads(data)["parse_data"] for (data,) in rows]
+
+
+@pytest.mark.parametrize(
+    "typed", ["/report_red_flag", "/greet@0.01", '/inform_treatment{"treatment": "botox"}', " //ask_cost"]
+)
+def test_typed_slash_commands_are_read_as_words(chat, sender, database, typed):
+    """Before, typed text like this set the intent, its confidence and entities: flags from thin air."""
+    replies = texts(chat(typed))
+    assert URGENT not in replies[0]
+    parse_data = parsed_user_messages(database, sender)[-1]
+    assert parse_data["text"] == typed.strip()  # as the REST channel passes it on
+    assert parse_data["intent"]["name"] != "report_red_flag"
+    assert parse_data["intent"].get("confidence") != 0.01
+    assert not any(e.get("extractor") == "RegexMessageHandler" for e in parse_data["entities"])
+
+
+def test_a_button_the_assistant_offered_still_works(chat, sender, database):
+    offered = [b["payload"] for m in chat("blorf snazzle quux") for b in m.get("buttons", [])]
+    assert "/request_human" in offered
+    assert "clinic.example/book" in answer_text(chat("/request_human"))
+    assert parsed_user_messages(database, sender)[-1]["intent"]["name"] == "request_human"
