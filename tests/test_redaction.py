@@ -72,9 +72,15 @@ def test_the_tuning_corpus_loses_at_least_98_percent_of_its_personal_details():
     assert share_removed(CORPUS) >= 0.98
 
 
-def test_the_held_out_corpus_loses_no_fewer_details_than_when_it_was_first_measured():
-    """84 % at the first measurement (names without a cue are the misses): a floor, not the target."""
-    assert share_removed(FINAL_CORPUS) >= 0.84
+def test_the_held_out_corpus_loses_no_fewer_details_than_when_last_measured():
+    """84 % at the first measurement, 92 % with the unknown-word names: a floor, not the target (98 %)."""
+    assert share_removed(FINAL_CORPUS) >= 0.91
+
+
+def test_the_held_out_corpus_keeps_its_medical_words_as_when_last_measured():
+    """97.5 %: products and eponyms the dictionaries lack ("the X effect") are taken for names."""
+    kept = [w in redact(m["text"]) for m in corpus(FINAL_CORPUS) for w in m["keep"]]
+    assert sum(kept) / len(kept) >= 0.97
 
 
 def test_the_tuning_corpus_keeps_every_medical_word():
