@@ -32,8 +32,9 @@ Input:
 6. Rasa reads a message that starts with `/` as an intent with its confidence and entities
    (`/report_red_flag`, `/greet@0.01`, `/inform_treatment{"treatment": "…"}`), from any patient, which
    set flags and the dashboard's figures from typed text. Such a message is read as an intent only when
-   it is exactly the payload of a button the assistant offered in that conversation; otherwise its
-   slashes are read as spaces and the words go through the NLU like any other text.
+   it is exactly the payload of a button the assistant offered in that conversation, or `/greet`, with
+   which the widget opens a conversation (it sets no flag); otherwise its slashes are read as spaces
+   and the words go through the NLU like any other text.
 
 Terminal:
 
@@ -156,10 +157,14 @@ async def _handle_or_apologise(self: Agent, message: UserMessage) -> Optional[Li
         return None
 
 
+# the widget opens a conversation with it (widget/src/clinic-chat.js)
+OPENING_PAYLOAD = "/greet"
+
+
 def offered_payloads(tracker: Optional[DialogueStateTracker]) -> Set[Text]:
-    """The payloads of every button the assistant has offered in the conversation."""
+    """The payloads a client may send: every button the assistant has offered, and the opening one."""
     events = tracker.events if tracker is not None else []
-    return {
+    return {OPENING_PAYLOAD} | {
         str(button.get("payload"))
         for event in events
         if isinstance(event, BotUttered)

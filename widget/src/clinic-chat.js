@@ -25,8 +25,9 @@ var options = {
   server: option("server", "http://localhost:5005"),
   title: option("title", "Clinic assistant"),
   accent: /^#[0-9a-f]{3,8}$/i.test(option("accent", "")) ? option("accent", "") : "#0f766e",
-  initPayload: option("init-payload", "/greet"),
 };
+// The one payload the server accepts without having offered it as a button (components/rasa_patches.py)
+var OPENING_PAYLOAD = "/greet";
 var storageKey = "clinic-chat:" + options.server;
 
 var STYLE = [
@@ -304,7 +305,7 @@ function start() {
       ui.input.focus();
       if (!state.log.length && !state.greeted && ready) {
         state.greeted = true;
-        say(options.initPayload, null);
+        say(OPENING_PAYLOAD, null);
       }
     }
   }
