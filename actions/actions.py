@@ -16,14 +16,16 @@ from actions.answers import (
     ANSWERED_DESPITE_GAP,
     ASK_THE_CLINIC,
     NOT_COVERED,
-    compose,
     compose_gap,
     compose_partly,
+    compose_several,
 )
 from actions.knowledge import BOTH, BOTOX, FILLER
 
 # what the red-flag triage (components/red_flags.py) calls symptoms mentioned but not happening now
 SYMPTOMS_MENTIONED_KEY = "symptoms_mentioned"
+# the other topics of a message that asks several things (components/questions.py)
+OTHER_QUESTIONS_KEY = "other_questions"
 
 TOPIC_INTENT_PREFIX = "ask_"
 
@@ -86,6 +88,13 @@ def topic_buttons(tracker: Tracker, count: int = 2) -> List[Dict[str, str]]:
     ]
 
 
+def other_questions(tracker: Tracker, facts: knowledge.Knowledge, topic: str) -> List[str]:
+    """The other topics a message with several questions asks (components/questions.py), in order."""
+    asked = tracker.latest_message.get(OTHER_QUESTIONS_KEY) or []
+    names = [name[len(TOPIC_INTENT_PREFIX) :] for name in asked if name.startswith(TOPIC_INTENT_PREFIX)]
+    return [name for name in dict.fromkeys(names) if name in facts.topics and name != topic]
+
+
 def show_notice_once(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """Says what the assistant can and cannot do, the first time it replies in a conversation."""
     if tracker.get_slot("notice_shown"):
@@ -131,10 +140,12 @@ class ActionAnswerQuestion(Action):
 
         # gap words the topic's own answer already covers ("how much per unit?") don't count
         open_gaps = [g for g in gaps if g not in ANSWERED_DESPITE_GAP.get(topic, set())]
+        topics = [topic, *other_questions(tracker, facts, topic)]
+        areas = entity_values(tracker, "area")
         if topic in facts.topics and open_gaps:  # asked two things: say which the article doesn't cover
-            answer = compose_partly(facts, topic, treatment, entity_values(tracker, "area"), open_gaps)
+            answer = compose_partly(facts, topics, treatment, areas, open_gaps)
         elif topic in facts.topics:
-            answer = compose(facts, topic, treatment, entity_values(tracker, "area"))
+            answer = compose_several(facts, topics, treatment, areas)
         else:
             gaps, topic = gaps or ["other"], NOT_COVERED
             answer = compose_gap(facts, gaps, treatment)

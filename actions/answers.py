@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -70,6 +71,31 @@ def compose(
     whose cards name areas: the asked treatment's card, then any card naming the area; an area no card
     names is said to be outside the article.
     """
+    answer = _what_the_article_says(knowledge, topic, treatment, areas)
+    return dataclasses.replace(answer, text=_with_referral(knowledge, answer.text))
+
+
+def compose_several(
+    knowledge: Knowledge,
+    topics: Sequence[str],
+    treatment: Optional[str],
+    areas: Sequence[str] = (),
+) -> Answer:
+    """Answers a message that asks several things: each topic in the order asked, then one referral."""
+    answers = [_what_the_article_says(knowledge, topic, treatment, areas) for topic in topics]
+    asked = {f"/ask_{topic}" for topic in topics}
+    return Answer(
+        _with_referral(knowledge, "\n\n".join(a.text for a in answers)),
+        fact_ids=tuple(dict.fromkeys(f for a in answers for f in a.fact_ids)),
+        buttons=[b for b in answers[0].buttons if b["payload"] not in asked],
+        gaps=tuple(dict.fromkeys(g for a in answers for g in a.gaps)),
+    )
+
+
+def _what_the_article_says(
+    knowledge: Knowledge, topic: str, treatment: Optional[str], areas: Sequence[str]
+) -> Answer:
+    """The answer `compose` gives, without its referral."""
     cards = cards_for(knowledge, topic, treatment)
     prefix = ""
     missing: List[str] = []
@@ -85,16 +111,13 @@ def compose(
     if not cards:
         label = knowledge.topics[topic].label
         return Answer(
-            _with_referral(
-                knowledge,
-                f"The clinic's article doesn't cover {label}{_for_treatment(knowledge, treatment)}, "
-                "so I can't give you a reliable answer on that.",
-            ),
+            f"The clinic's article doesn't cover {label}{_for_treatment(knowledge, treatment)}, "
+            "so I can't give you a reliable answer on that.",
             buttons=[ASK_THE_CLINIC],
             gaps=(topic,),
         )
     return Answer(
-        _with_referral(knowledge, prefix + _render(knowledge, cards)),
+        prefix + _render(knowledge, cards),
         fact_ids=tuple(c.id for c in cards),
         buttons=_follow_ups(knowledge, topic),
         gaps=tuple(f"area:{area}" for area in missing),
@@ -122,13 +145,13 @@ def compose_gap(knowledge: Knowledge, gap_topics: Sequence[str], treatment: Opti
 
 def compose_partly(
     knowledge: Knowledge,
-    topic: str,
+    topics: Sequence[str],
     treatment: Optional[str],
     areas: Sequence[str],
     gap_topics: Sequence[str],
 ) -> Answer:
     """A question the article answers only in part: the part it doesn't cover, then what it says."""
-    answer = compose(knowledge, topic, treatment, areas)
+    answer = compose_several(knowledge, topics, treatment, areas)
     return Answer(
         f"{_not_covered(knowledge, gap_topics, treatment)}: a doctor can answer that for your "
         f"situation.\n\n{answer.text}",

@@ -236,3 +236,9 @@ def test_a_button_the_assistant_offered_still_works(chat, sender, database):
     assert "/request_human" in offered
     assert "clinic.example/book" in answer_text(chat("/request_human"))
     assert parsed_user_messages(database, sender)[-1]["intent"]["name"] == "request_human"
+
+
+def test_a_message_with_two_questions_gets_both_answers_and_one_referral(chat):
+    answer = answer_text(chat("how long does botox last and how much does it cost?"))
+    assert "three to four months" in answer and "doesn't give prices" in answer
+    assert answer.count(QUALIFIED) == 1
