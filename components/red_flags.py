@@ -54,6 +54,8 @@ class RedFlagDetector(KnowledgeFileComponent):
         self._recent = re.compile(rules.get("recent") or r"(?!x)x", re.IGNORECASE)
         self._about_me = re.compile(rules.get("about_me") or r"(?!x)x", re.IGNORECASE)
         self._present = re.compile(rules.get("present") or r"(?!x)x", re.IGNORECASE)
+        self._ongoing = re.compile(rules.get("ongoing") or r"(?!x)x", re.IGNORECASE)
+        self._inability = re.compile(rules.get("inability") or r"(?!x)x", re.IGNORECASE)
         self._nlp = spacy.blank("en")
         self._nlp.add_pipe("sentencizer")
         context: ConText = self._nlp.add_pipe("medspacy_context")
@@ -85,22 +87,31 @@ class RedFlagDetector(KnowledgeFileComponent):
         """Whether a symptom is happening now, to the patient or someone with them.
 
         Not when negated or hypothetical; not when in the past, unless the sentence or the symptom's own
-        words say now; not someone else's when the patient asks about their own treatment. A cue inside
-        the symptom's own words ("can't" in "can't breathe") describes it, not its context.
+        words say now, or the words just after say it goes on ("a lump that keeps growing"); not someone
+        else's when the patient asks about their own treatment. A cue inside the symptom's own words
+        ("can't" in "can't breathe"), or an inability right before it ("can't | catch my breath"),
+        describes the symptom, not its context.
         """
+        before = symptom.doc[max(symptom.sent.start, symptom.start - 3) : symptom.start].text
         cues = {
             modifier.category
             for modifier in symptom._.modifiers
             if not symptom.start <= modifier.modifier_span[0] < symptom.end
+            and not (modifier.modifier_span[1] == symptom.start and self._inability.search(before))
         }
         if cues & {"NEGATED_EXISTENCE", "HYPOTHETICAL"}:
             return False
-        if "FAMILY" in cues and self._about_me.search(symptom.doc.text):
-            return False
+        if "FAMILY" in cues and ("HISTORICAL" in cues or self._about_me.search(symptom.doc.text)):
+            return False  # someone else's, in the past or asked about for the patient's own treatment
         if "HISTORICAL" not in cues:
             return True
         own_words = symptom.doc[max(symptom.sent.start, symptom.start - 3) : symptom.end].text
-        return bool(self._recent.search(symptom.sent.text) or self._present.search(own_words))
+        after = symptom.doc[symptom.end : min(symptom.sent.end, symptom.end + 4)].text
+        return bool(
+            self._recent.search(symptom.sent.text)
+            or self._present.search(own_words)
+            or self._ongoing.search(after)
+        )
 
     def triage(self, text: str) -> Tuple[List[Dict[str, str]], List[Dict[str, str]]]:
         """The red flags happening now, and the symptoms only mentioned, each once, in lexicon order."""
