@@ -3,12 +3,13 @@
 - tests/heldout/real_patient_questions.yml: real patients' questions from public pages, labelled against
   the article. Right when the reply has every expected answer (card, gap, red flag…); a red flag must
   come first.
-- tests/heldout/triage.yml and triage_final.yml: emergencies (urgent-care direction must be the first
-  reply) and near-misses that mention a symptom but are no emergency (their own answer must come first;
-  urgent-care direction must not).
+- tests/heldout/triage*.yml: emergencies (urgent-care direction must be the first reply) and near-misses
+  that mention a symptom but are no emergency (their own answer must come first; urgent-care direction
+  must not).
 
-All were written by helpers apart from the training data and the patterns. The misses of triage.yml were
-read while the red-flag lexicon was widened by kind, so its figure is a tuning figure; triage_final.yml's
+All were written by helpers apart from the training data and the patterns, each committed before the
+change it measured. The misses of triage.yml, triage_final.yml and triage_third.yml were read, in turn,
+while the red-flag lexicon was widened by kind, so their figures are tuning figures; triage_fourth.yml's
 sentences were never read, so its figure is the held-out one.
 """
 

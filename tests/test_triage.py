@@ -1,19 +1,26 @@
-"""The frozen held-out triage set (tests/heldout/triage.yml) over REST, on the trained model.
+"""The triage sets (tests/heldout/) over REST, on the trained model.
 
 Every emergency must get urgent-care direction first. A near-miss (a symptom negated, past, someone
 else's history, hypothetical or asked about) must not; whether it then gets the right answer is
 measured by `make evaluate`, where it depends on understanding the question too.
+
+The sets whose misses were read while the lexicon was widened (triage.yml, triage_final.yml,
+triage_third.yml) guard against regressions here. triage_fourth.yml, never read, is measured by
+`make evaluate` only: it is the honest figure, and a test on it would invite tuning to it.
 """
 
 from __future__ import annotations
+
+import pytest
 
 from scripts import heldout_check
 
 NEAR_MISSES_NOT_SENT_TO_URGENT_CARE = 0.9
 
 
-def test_every_held_out_emergency_gets_urgent_care_first_and_near_misses_do_not(rasa_url):
-    result = heldout_check.triage(rasa_url)
+@pytest.mark.parametrize("name", ["triage.yml", "triage_final.yml", "triage_third.yml"])
+def test_every_emergency_gets_urgent_care_first_and_near_misses_do_not(rasa_url, name):
+    result = heldout_check.triage(rasa_url, name)
     missed = [m["texts"] for m in result["misses"] if m["expect"] == ["red_flag"]]
     assert not missed, missed
     alarmed = [m["texts"] for m in result["misses"] if m["expect"] != ["red_flag"] and m["urgent_first"]]
