@@ -21,7 +21,7 @@ ENDPOINTS ?= endpoints.yml
 # Rasa's command line, with third-party deprecation warnings filtered out (scripts/rasa_quietly.py).
 RASA := $(BIN)/python -m scripts.rasa_quietly
 # Every Python package: ruff lints them all, mypy checks the types of the product code.
-PACKAGES := actions channels components review stores scripts tests
+PACKAGES := actions channels components contract review stores scripts tests
 
 # Settings and secrets from an untracked .env, if there is one (.env.example lists them).
 ifneq (,$(wildcard .env))

@@ -20,14 +20,17 @@ from actions.answers import (
     compose_partly,
     compose_several,
 )
-from actions.knowledge import BOTH, BOTOX, FILLER
-
-# what the red-flag triage (components/red_flags.py) calls symptoms mentioned but not happening now
-SYMPTOMS_MENTIONED_KEY = "symptoms_mentioned"
-# the other topics of a message that asks several things (components/questions.py)
-OTHER_QUESTIONS_KEY = "other_questions"
-
-TOPIC_INTENT_PREFIX = "ask_"
+from contract import (
+    BOTH,
+    BOTOX,
+    FACTS_KEY,
+    FILLER,
+    GAPS_KEY,
+    OTHER_QUESTIONS_KEY,
+    RED_FLAGS_KEY,
+    SYMPTOMS_MENTIONED_KEY,
+    TOPIC_INTENT_PREFIX,
+)
 
 
 def entity_values(tracker: Tracker, entity: str) -> List[str]:
@@ -157,8 +160,7 @@ class ActionAnswerQuestion(Action):
         dispatcher.utter_message(
             text=answer.text,
             buttons=answer.buttons,
-            facts=list(answer.fact_ids),
-            gaps=list(answer.gaps),
+            **{FACTS_KEY: list(answer.fact_ids), GAPS_KEY: list(answer.gaps)},
         )
         when_to_seek_urgent_care(dispatcher, tracker)
         return events + changed_slots(tracker, topic=topic, gap_topics=gaps or None, treatment=treatment)
@@ -176,7 +178,7 @@ class ActionHandleRedFlag(Action):
     ) -> List[Dict[Text, Any]]:
         """Names the symptoms, gives the clinic's contact and marks the turn for staff."""
         clinic = config.clinic()
-        labels = [flag["label"] for flag in tracker.latest_message.get("red_flags") or []]
+        labels = [flag["label"] for flag in tracker.latest_message.get(RED_FLAGS_KEY) or []]
         dispatcher.utter_message(
             response="utter_when_safe",
             symptoms=" or ".join(labels) or "symptoms like these",

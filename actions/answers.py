@@ -7,7 +7,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from actions.knowledge import BOTH, BOTOX, FILLER, Fact, Knowledge
+from actions.knowledge import Fact, Knowledge
+from contract import BOTH, BOTOX, FILLER
 
 NOT_COVERED = "not_covered"
 # Gap words these topics' answers already cover: they say where the article stops ("how much per

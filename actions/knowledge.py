@@ -11,8 +11,6 @@ import yaml
 
 from actions import config
 
-BOTOX, FILLER, BOTH = "botox", "filler", "both"
-
 
 @dataclass(frozen=True)
 class Topic:

@@ -18,8 +18,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-FALLBACK_INTENT = "nlu_fallback"
-NOT_COVERED_INTENT = "ask_not_covered"
+from contract import FALLBACK_INTENT, NOT_COVERED_INTENT
+
 ON_TOPIC_ENTITIES = {"treatment", "area", "gap_topic"}
 
 

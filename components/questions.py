@@ -19,10 +19,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from components.on_topic import FALLBACK_INTENT, NOT_COVERED_INTENT
+from contract import FALLBACK_INTENT, NOT_COVERED_INTENT, OTHER_QUESTIONS_KEY, TOPIC_INTENT_PREFIX
 
-OTHER_QUESTIONS_KEY = "other_questions"
-TOPIC_PREFIX = "ask_"
 QUESTION_START = (
     r"(?:what|what's|whats|how|when|where|which|why|who|can|could|do|does|did|is|are|will|would|should|any)"
 )
@@ -72,14 +70,14 @@ class OtherQuestions(GraphComponent):
             if (
                 asked < 2
                 or intent not in (None, FALLBACK_INTENT, NOT_COVERED_INTENT)
-                and not str(intent).startswith(TOPIC_PREFIX)
+                and not str(intent).startswith(TOPIC_INTENT_PREFIX)
             ):
                 continue
             topics = sorted(
                 (
                     r
                     for r in message.get(INTENT_RANKING_KEY, [])
-                    if r["name"].startswith(TOPIC_PREFIX) and r["name"] != NOT_COVERED_INTENT
+                    if r["name"].startswith(TOPIC_INTENT_PREFIX) and r["name"] != NOT_COVERED_INTENT
                 ),
                 key=lambda r: -r["confidence"],
             )

@@ -26,10 +26,7 @@ from spacy.tokens import Span
 from spacy.util import filter_spans
 
 from components.knowledge_file import KnowledgeFileComponent
-
-RED_FLAG_INTENT = "report_red_flag"
-RED_FLAGS_KEY = "red_flags"
-SYMPTOMS_MENTIONED_KEY = "symptoms_mentioned"
+from contract import RED_FLAG_INTENT, RED_FLAGS_KEY, SYMPTOMS_MENTIONED_KEY
 
 
 def normalise(text: str) -> str:

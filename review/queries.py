@@ -11,10 +11,10 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import sqlalchemy as sa
 
+from contract import FACTS_KEY, GAPS_KEY, RED_FLAGS_KEY, SYMPTOMS_MENTIONED_KEY, TREATMENTS
 from review import schema
-from review.summary import FLAGS, RED_FLAGS_KEY, SYMPTOMS_MENTIONED_KEY, is_payload, turn_of
+from review.summary import FLAGS, is_payload, turn_of
 
-TREATMENTS = ("botox", "filler", "both")
 INTENT_NAME = re.compile(r"^[a-z_]{1,64}$")
 MAX_SEARCH_LENGTH = 200
 # the dates a filter may name: far enough for any real conversation, near enough to count days in
@@ -208,10 +208,10 @@ def transcript(connection: sa.engine.Connection, sender_id: str) -> Tuple[List[M
                 "confidence": turn.confidence,
                 "entities": [(x.get("entity"), x.get("value")) for x in turn.entities],
                 "treatment": turn.treatment,
-                "red_flags": [
+                RED_FLAGS_KEY: [
                     flag.get("label") for flag in (event.get("parse_data") or {}).get(RED_FLAGS_KEY) or []
                 ],
-                "symptoms_mentioned": [
+                SYMPTOMS_MENTIONED_KEY: [
                     flag.get("label")
                     for flag in (event.get("parse_data") or {}).get(SYMPTOMS_MENTIONED_KEY) or []
                 ],
@@ -222,8 +222,8 @@ def transcript(connection: sa.engine.Connection, sender_id: str) -> Tuple[List[M
             metadata = event.get("metadata") or {}
             buttons = (event.get("data") or {}).get("buttons") or []
             details = {
-                "facts": metadata.get("facts") or [],
-                "gaps": metadata.get("gaps") or [],
+                "facts": metadata.get(FACTS_KEY) or [],
+                "gaps": metadata.get(GAPS_KEY) or [],
                 "response": metadata.get("utter_action"),
                 "buttons": [b.get("title") for b in buttons],
             }

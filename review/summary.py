@@ -14,20 +14,24 @@ from typing import Any, Dict, Iterable, List, Optional
 
 import sqlalchemy as sa
 
+from contract import (
+    FALLBACK_INTENT,
+    GAPS_KEY,
+    HANDOFF_INTENTS,
+    NOT_COVERED_INTENT,
+    OUT_OF_SCOPE_INTENT,
+    RED_FLAG_INTENT,
+    RED_FLAGS_KEY,
+    SYMPTOMS_MENTIONED_KEY,
+)
 from review import schema
 
-RED_FLAG_INTENT = "report_red_flag"
-# what the red-flag triage (components/red_flags.py) adds to a message's parse data
-RED_FLAGS_KEY = "red_flags"
-SYMPTOMS_MENTIONED_KEY = "symptoms_mentioned"
-GAP_INTENT = "ask_not_covered"
-FALLBACK_INTENTS = {"nlu_fallback", "out_of_scope"}
+FALLBACK_INTENTS = {FALLBACK_INTENT, OUT_OF_SCOPE_INTENT}
 FALLBACK_ACTIONS = {
     "action_default_fallback",
     "action_default_ask_affirmation",
     "action_default_ask_rephrase",
 }
-HANDOFF_INTENTS = {"request_human", "book_appointment"}
 FLAGS = {
     "red_flag": "Red flag",
     "symptom_mentioned": "Symptom mentioned, not current",
@@ -149,7 +153,7 @@ def summarize(sender_id: str, rows: Iterable[Any]) -> Summary:
             summary.turns.append(turn_of(row.id, row.timestamp, event))
         elif row.type_name == "action" and event.get("name") in FALLBACK_ACTIONS:
             summary.fallback = True
-        elif row.type_name == "bot" and summary.turns and (event.get("metadata") or {}).get("gaps"):
+        elif row.type_name == "bot" and summary.turns and (event.get("metadata") or {}).get(GAPS_KEY):
             summary.turns[-1].gap = True  # the assistant said the article doesn't cover it
         elif row.type_name == "slot" and summary.turns:
             current = summary.turns[-1]
@@ -177,7 +181,7 @@ def turn_of(event_id: int, at: float, event: Dict[str, Any]) -> Turn:
         treatment=treatments[0] if treatments else None,
         red_flag=intent.get("name") == RED_FLAG_INTENT or bool(parse.get(RED_FLAGS_KEY)),
         symptom_mentioned=bool(parse.get(SYMPTOMS_MENTIONED_KEY)),
-        gap=intent.get("name") == GAP_INTENT,
+        gap=intent.get("name") == NOT_COVERED_INTENT,
     )
 
 

@@ -22,6 +22,16 @@ import sqlalchemy as sa
 import yaml
 
 from actions import knowledge
+from contract import (
+    FACTS_KEY,
+    GAPS_KEY,
+    HANDOFF_INTENTS,
+    NOT_COVERED_INTENT,
+    OUT_OF_SCOPE_INTENT,
+    RED_FLAG_INTENT,
+    RED_FLAGS_KEY,
+    TOPIC_INTENT_PREFIX,
+)
 from review import schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,11 +51,11 @@ def turns() -> List[Dict[str, Any]]:
                 {
                     "text": turn["text"],
                     "intent": (
-                        f"ask_{fact.topic}" if fact
-                        else "ask_not_covered" if expect.startswith("gap")
-                        else "report_red_flag" if expect == "red_flag"
-                        else "request_human" if expect == "contact"
-                        else "out_of_scope"
+                        f"{TOPIC_INTENT_PREFIX}{fact.topic}" if fact
+                        else NOT_COVERED_INTENT if expect.startswith("gap")
+                        else RED_FLAG_INTENT if expect == "red_flag"
+                        else HANDOFF_INTENTS[0] if expect == "contact"
+                        else OUT_OF_SCOPE_INTENT
                     ),
                     "treatment": fact.treatment if fact else None,
                     "facts": [fact.id] if fact else [],
@@ -80,14 +90,14 @@ def events_of(sender: str, start: float, chosen: List[Dict[str, Any]], rng: rand
         entities = [{"entity": "treatment", "value": turn["treatment"]}] if turn["treatment"] else []
         parse = {"intent": {"name": turn["intent"], "confidence": confidence}, "entities": entities}
         if turn["red_flag"]:
-            parse["red_flags"] = [{"label": "a red-flag symptom"}]
+            parse[RED_FLAGS_KEY] = [{"label": "a red-flag symptom"}]
         yield row(
             "user",
             {"text": turn["text"], "parse_data": parse, "input_channel": "socketio"},
             intent=turn["intent"],
         )
         yield row("action", {"name": "action_answer_question"}, action="action_answer_question")
-        yield row("bot", {"text": "…", "metadata": {"facts": turn["facts"], "gaps": turn["gaps"]}})
+        yield row("bot", {"text": "…", "metadata": {FACTS_KEY: turn["facts"], GAPS_KEY: turn["gaps"]}})
         if turn["treatment"]:
             yield row("slot", {"name": "treatment", "value": turn["treatment"]}, action="treatment")
         yield row("action", {"name": "action_listen"}, action="action_listen")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import contract
 from actions import knowledge
 from actions.answers import NOT_COVERED
 from scripts.answer_check import EMERGENCY_NUMBER, numbers_in
@@ -95,7 +96,7 @@ def test_cards_are_unique_and_well_formed():
     assert len({f.id for f in FACTS.facts}) == len(FACTS.facts)
     for fact in FACTS.facts:
         assert fact.topic in FACTS.topics, fact.id
-        assert fact.treatment in {knowledge.BOTOX, knowledge.FILLER, knowledge.BOTH}, fact.id
+        assert fact.treatment in contract.TREATMENTS, fact.id
 
 
 def test_every_referral_names_a_qualified_medical_professional():

@@ -1,0 +1,36 @@
+"""The names the assistant and the staff review app agree on, in one place.
+
+The review app reads what the assistant wrote into the tracker store: intent names, the keys the NLU
+pipeline adds to a parsed message, the metadata of a bot reply. Spelled here once and imported on both
+sides (components/, actions/, review/, scripts/), a rename breaks a test, not the review app's flags
+(tests/test_contract.py).
+"""
+
+from __future__ import annotations
+
+# Intents the review app flags and the assistant's components produce
+RED_FLAG_INTENT = "report_red_flag"
+FALLBACK_INTENT = "nlu_fallback"  # Rasa's FallbackClassifier
+NOT_COVERED_INTENT = "ask_not_covered"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+HANDOFF_INTENTS = ("request_human", "book_appointment")
+# a topic's question intent is this prefix and the topic's name in knowledge/facts.yml ("ask_duration")
+TOPIC_INTENT_PREFIX = "ask_"
+
+# What the NLU pipeline adds to a parsed message (components/)
+RED_FLAGS_KEY = "red_flags"  # red flags happening now: [{"id", "label"}]
+SYMPTOMS_MENTIONED_KEY = "symptoms_mentioned"  # negated, past, hypothetical or asked about
+OTHER_QUESTIONS_KEY = "other_questions"  # the other topic intents of a message with several questions
+
+# What a bot reply carries in its metadata (actions/actions.py)
+FACTS_KEY = "facts"  # the ids of the cards it cites (knowledge/facts.yml)
+GAPS_KEY = "gaps"  # what it says the article doesn't cover
+
+# The treatment values of the `treatment` entity and slot
+BOTOX, FILLER, BOTH = "botox", "filler", "both"
+TREATMENTS = (BOTOX, FILLER, BOTH)
+
+
+def topic_of(intent: str) -> str | None:
+    """The topic a question intent asks about ("ask_duration" -> "duration"), or None."""
+    return intent[len(TOPIC_INTENT_PREFIX) :] if intent.startswith(TOPIC_INTENT_PREFIX) else None
