@@ -9,34 +9,21 @@ the referral (actions/actions.py). Messages with none of these still get "did yo
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
+from components.untrained import UntrainedComponent
 from contract import FALLBACK_INTENT, NOT_COVERED_INTENT
 
 ON_TOPIC_ENTITIES = {"treatment", "area", "gap_topic"}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class OnTopicGap(GraphComponent):
+class OnTopicGap(UntrainedComponent):
     """Turns `nlu_fallback` into `ask_not_covered` for a message about Botox or fillers."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "OnTopicGap":
-        """Creates the component; it has nothing to learn."""
-        return cls()
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Replaces a fallback on an on-topic message; keeps the ranking for the topic buttons."""

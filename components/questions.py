@@ -12,13 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from components.untrained import UntrainedComponent
 from contract import FALLBACK_INTENT, NOT_COVERED_INTENT, OTHER_QUESTIONS_KEY, TOPIC_INTENT_PREFIX
 
 QUESTION_START = (
@@ -38,29 +36,13 @@ def question_parts(text: str) -> List[str]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class OtherQuestions(GraphComponent):
+class OtherQuestions(UntrainedComponent):
     """Keeps the second (and third) topic a message with several questions asks."""
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         """`second`: least confidence of another topic; `together`: least confidence of the top two."""
         return {"second": 0.08, "together": 0.5}
-
-    def __init__(self, config: Dict[str, Any]) -> None:
-        """Creates the component with its thresholds."""
-        self._second = config["second"]
-        self._together = config["together"]
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "OtherQuestions":
-        """Creates the component; it has nothing to learn."""
-        return cls({**cls.get_default_config(), **config})
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Sets `other_questions` (and, when unsure, the intent) for messages with several questions."""
@@ -81,9 +63,9 @@ class OtherQuestions(GraphComponent):
                 ),
                 key=lambda r: -r["confidence"],
             )
-            if len(topics) < 2 or topics[0]["confidence"] + topics[1]["confidence"] < self._together:
+            if len(topics) < 2 or topics[0]["confidence"] + topics[1]["confidence"] < self.config["together"]:
                 continue
-            others = [r["name"] for r in topics[1:asked] if r["confidence"] >= self._second]
+            others = [r["name"] for r in topics[1:asked] if r["confidence"] >= self.config["second"]]
             if not others:
                 continue
             if intent in (None, FALLBACK_INTENT, NOT_COVERED_INTENT):

@@ -25,11 +25,11 @@ def unsure(entities) -> Message:
 
 @pytest.mark.parametrize("entity", ["treatment", "area", "gap_topic"])
 def test_a_message_about_the_treatments_gets_the_gap_answer_with_the_likeliest_topics(entity):
-    message = OnTopicGap().process([unsure([{"entity": entity, "value": "x"}])])[0]
+    message = OnTopicGap({}).process([unsure([{"entity": entity, "value": "x"}])])[0]
     assert message.get("intent") == {"name": "ask_not_covered", "confidence": 0.5}
     assert [r["name"] for r in message.get("intent_ranking")] == ["ask_not_covered", "ask_duration"]
 
 
 def test_a_message_with_nothing_about_the_treatments_keeps_did_you_mean():
-    message = OnTopicGap().process([unsure([])])[0]
+    message = OnTopicGap({}).process([unsure([])])[0]
     assert message.get("intent")["name"] == "nlu_fallback"
