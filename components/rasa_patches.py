@@ -1,7 +1,9 @@
 """Fixes to Rasa 3.6 that this assistant depends on, applied when Rasa imports this package.
 
 Rasa imports `components` in every process that loads the model (`rasa run`, `rasa shell`, `rasa
-test`), so the fixes reach exactly the processes that answer patients.
+test`), so the fixes reach exactly the processes that answer patients. They were written for one Rasa
+release (`RASA_VERSION`): on another, or when a replaced function's parameters change, `apply` refuses
+and names what differs (`REPLACED`, tests/test_rasa_patches.py).
 
 Speed (Rasa's behaviour kept):
 
@@ -46,10 +48,12 @@ Terminal:
 from __future__ import annotations
 
 import copy
+import inspect
 import logging
 from typing import Any, Dict, List, Optional, Set, Text, Type
 
 import jsonschema
+import rasa
 import rasa.shared.utils.cli
 import rasa.shared.utils.common
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
@@ -76,6 +80,8 @@ _run_remote_action = RemoteAction.run
 _handle_message = Agent.handle_message
 _process_message = MessageProcessor.handle_message
 _parse_message = MessageProcessor.parse_message
+_validate_action_result_original = RemoteAction._validate_action_result
+_resolve_by_type_original = Event.resolve_by_type
 _print_console_output = console._print_bot_output
 logger = logging.getLogger(__name__)
 
@@ -205,8 +211,42 @@ def _print_follow_ups_as_text(
         rasa.shared.utils.cli.print_color(f"You could also ask: {titles}", color=color)
 
 
+# The Rasa release these fixes were written and tested for (requirements.in pins it)
+RASA_VERSION = "3.6.21"
+# Each replaced Rasa function (as it was before the fixes), and the parameters its replacement expects it
+# to take: a release that changes one must be looked at again, not patched blindly.
+REPLACED = (
+    (_validate_action_result_original, ("self", "result")),
+    (_run_remote_action, ("self", "output_channel", "nlg", "tracker", "domain")),
+    (_handle_message, ("self", "message")),
+    (_process_message, ("self", "message")),
+    (_parse_message, ("self", "message", "tracker", "only_output_properties")),
+    (_resolve_by_type_original, ("type_name", "default")),
+    (_print_console_output, ("message", "is_latest_message", "color")),
+)
+
+
+class UnexpectedRasa(RuntimeError):
+    """The installed Rasa is not the release the fixes were written for."""
+
+
+def mismatches() -> List[Text]:
+    """What differs between the installed Rasa and the one the fixes expect (nothing, as pinned)."""
+    found = [] if rasa.__version__ == RASA_VERSION else [f"Rasa {rasa.__version__}, not {RASA_VERSION}"]
+    for function, parameters in REPLACED:
+        actual = tuple(inspect.signature(function).parameters)
+        if actual != parameters:
+            found.append(f"{function.__qualname__}{actual}, not {parameters}")
+    return found
+
+
 def apply() -> None:
-    """Installs the fixes (idempotent)."""
+    """Installs the fixes (idempotent); refuses to on a Rasa release they were not written for."""
+    if mismatches():
+        raise UnexpectedRasa(
+            "components/rasa_patches.py replaces Rasa internals written for Rasa "
+            f"{RASA_VERSION}; check each fix against this release first: {'; '.join(mismatches())}"
+        )
     RemoteAction._validate_action_result = _validate_action_result
     RemoteAction.run = _run_or_apologise
     Agent.handle_message = _handle_or_apologise

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
+import rasa
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 
 import components  # noqa: F401  (applies the fixes)
+from components import rasa_patches
 
 pytestmark = pytest.mark.unit
 
@@ -27,3 +29,15 @@ def test_event_types_resolve_as_before():
     assert Event.resolve_by_type("no such event", default=SlotSet) is SlotSet
     with pytest.raises(ValueError, match="Unknown event name"):
         Event.resolve_by_type("no such event")
+
+
+def test_the_fixes_were_written_for_the_installed_rasa():
+    """Fails when an upgrade changes Rasa's version or a replaced function's parameters."""
+    assert rasa_patches.mismatches() == []
+
+
+def test_the_fixes_refuse_a_rasa_release_they_were_not_written_for(monkeypatch):
+    monkeypatch.setattr(rasa_patches, "RASA_VERSION", "3.6.0")
+    assert rasa_patches.mismatches() == [f"Rasa {rasa.__version__}, not 3.6.0"]
+    with pytest.raises(rasa_patches.UnexpectedRasa, match="check each fix"):
+        rasa_patches.apply()
