@@ -31,6 +31,8 @@ from review.redact import redact
 
 HERE = Path(__file__).resolve().parent
 PUBLIC_PATHS = ("/login", "/health", "/static/")
+# a patient's first message in the list, at most this long (the whole of it is on its conversation page)
+LIST_TEXT_LENGTH = 300
 MAX_NOTE_LENGTH = 5000
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
@@ -140,7 +142,10 @@ def create_app(settings: Settings, engine: Optional[sa.engine.Engine] = None) ->
             choices = sorted(queries.intents(connection))
         rows = [dict(row, flags=queries.flags_of(row, settings.low_confidence)) for row in result.rows]
         audit(request, "list", {"filters": filters.query()})  # the list shows patients' first messages
-        return page(request, "list.html", filters=filters, result=result, rows=rows, intents=choices)
+        return page(
+            request, "list.html", filters=filters, result=result, rows=rows, intents=choices,
+            list_text_length=LIST_TEXT_LENGTH,
+        )  # fmt: skip
 
     def conversation(request: Request) -> Response:
         sender_id = request.path_params["sender_id"]

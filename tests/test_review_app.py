@@ -128,3 +128,30 @@ def test_summaries_of_an_older_layout_are_rebuilt_and_staff_data_kept(tmp_path: 
         assert connection.execute(sa.select(sa.func.count()).select_from(schema.conversations)).scalar() == 20
     assert auth.check_login(engine, USER, PASSWORD)
     engine.dispose()
+
+
+def test_a_long_first_message_is_cut_short_in_the_list_and_whole_on_its_page(tmp_path: Path) -> None:
+    database = tmp_path / "long.db"
+    seed_conversations.seed(database, 1)
+    long_text = "why " + "so " * 3000 + "long?"
+    with sqlite3.connect(database) as db:
+        sender, event_id, data = db.execute(
+            "SELECT sender_id, id, data FROM events WHERE type_name = 'user' ORDER BY id LIMIT 1"
+        ).fetchone()
+        event = json.loads(data)
+        event["text"] = long_text
+        db.execute("UPDATE events SET data = ? WHERE id = ?", (json.dumps(event), event_id))
+    engine = sa.create_engine(f"sqlite:///{database}")
+    schema.create_tables(engine)
+    auth.set_staff_user(engine, USER, PASSWORD)
+    settings = Settings(
+        f"sqlite:///{database}", "test-secret", 0.6, secure_cookies=False, session_hours=8,
+        pseudonym_key=b"test-pseudonym-key-not-secret",
+    )  # fmt: skip
+    with TestClient(create_app(settings, engine), base_url="http://127.0.0.1") as client:
+        token = csrf_token_in(client.get("/login").text)
+        client.post("/login", data={"csrf_token": token, "username": USER, "password": PASSWORD})
+        listed = client.get("/").text
+        assert "why so so" in listed and long_text not in listed and len(listed) < 10_000
+        assert long_text in client.get(f"/conversations/{sender}").text
+    engine.dispose()
