@@ -62,3 +62,18 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+AXE = servers.ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"  # npm, by make widget
+
+
+def serious_accessibility_violations(page) -> List[Dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it is now, shadow DOM included."""
+    page.add_script_tag(path=str(AXE))
+    run = "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    violations = page.evaluate(run)
+    return [
+        {"id": v["id"], "impact": v["impact"], "where": [n["target"] for n in v["nodes"]][:3]}
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from playwright.sync_api import Browser, expect
 
 from scripts import servers
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, serious_accessibility_violations
 
 USER, PASSWORD = "alice", "a-long-test-password"
 RUN = uuid.uuid4().hex[:8]
@@ -299,7 +299,10 @@ def test_a_short_password_is_refused(tmp_path: Path) -> None:
 
 def test_in_a_browser_log_in_filter_open_note_export(review_url: str, browser: Browser) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    # bypass_csp: the app's CSP rightly refuses the injected axe-core script
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900}, accept_downloads=True, bypass_csp=True
+    )
     page = context.new_page()
     page.goto(review_url)
     page.get_by_label("Username").fill(USER)
@@ -311,6 +314,7 @@ def test_in_a_browser_log_in_filter_open_note_export(review_url: str, browser: B
     page.get_by_role("button", name="Apply").click()
     expect(page).to_have_url(re.compile(r"flag=red_flag"))
     page.screenshot(path=str(ARTIFACTS / "review-list.png"), full_page=True)
+    assert serious_accessibility_violations(page) == []
     page.locator(f'a[href="/conversations/{quote(f"red-{RUN}", safe="")}"]').click()
     expect(page.get_by_text("my lips turned white")).to_be_visible()
 
@@ -318,6 +322,7 @@ def test_in_a_browser_log_in_filter_open_note_export(review_url: str, browser: B
     page.get_by_role("button", name="Add note").click()
     expect(page.get_by_text("Called the patient back.")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "review-transcript.png"), full_page=True)
+    assert serious_accessibility_violations(page) == []
 
     page.go_back()
     page.go_back()
@@ -330,6 +335,7 @@ def test_in_a_browser_log_in_filter_open_note_export(review_url: str, browser: B
     page.get_by_role("link", name="Dashboard").click()
     expect(page.get_by_role("heading", name="Questions by topic and treatment")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "review-dashboard.png"), full_page=True)
+    assert serious_accessibility_violations(page) == []
     context.close()
 
 

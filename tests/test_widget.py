@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from scripts import servers
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, serious_accessibility_violations
 
 DIST = servers.ROOT / "widget" / "dist"
 QUALIFIED = "qualified medical professional"
@@ -207,6 +207,14 @@ def test_screenshots(page: Page, width: int, height: int) -> None:
     assert panel["y"] >= 0 and panel["y"] + panel["height"] <= height
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"widget-{width}x{height}.png"))
+
+
+@pytest.mark.parametrize("width, height", [(1280, 800), (375, 812)])
+def test_axe_finds_no_serious_accessibility_violation_with_an_answer_shown(page: Page, width, height) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    open_chat(page)
+    ask(page, "how long does botox last", "three to four months")
+    assert serious_accessibility_violations(page) == []
 
 
 # Last in the file: it stops the module's Rasa server (the tests above share it).

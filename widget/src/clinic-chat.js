@@ -43,11 +43,11 @@ var STYLE = [
   "  display: flex; flex-direction: column; background: #fff; border-radius: 14px; overflow: hidden;",
   "  box-shadow: 0 10px 40px rgba(0,0,0,.25); }",
   ".panel[hidden] { display: none; }",
-  "header { background: var(--accent); color: #fff; padding: 12px 14px; display: flex; gap: 8px;",
+  ".head { background: var(--accent); color: #fff; padding: 12px 14px; display: flex; gap: 8px;",
   "  align-items: flex-start; }",
-  "header div { flex: 1; }",
+  ".head div { flex: 1; }",
   "h2 { margin: 0; font-size: 16px; font-weight: 600; }",
-  "header p { margin: 2px 0 0; font-size: 12.5px; opacity: .92; }",
+  ".head p { margin: 2px 0 0; font-size: 12.5px; opacity: .92; }",
   ".close { background: transparent; border: 0; color: #fff; font-size: 24px; line-height: 1; cursor: pointer;",
   "  padding: 2px 6px; border-radius: 6px; }",
   ".status { margin: 0; padding: 6px 14px; background: #fff4e5; color: #8a4b00; font-size: 13px; }",
@@ -159,7 +159,8 @@ function build() {
 
   var panel = element("section", { class: "panel", id: "panel", role: "dialog", "aria-labelledby": "title" });
   panel.hidden = true;
-  var header = element("header");
+  // a plain block, not <header>: inside the page it would read as a second banner landmark
+  var header = element("div", { class: "head" });
   var heading = element("div");
   heading.appendChild(element("h2", { id: "title" }, options.title));
   heading.appendChild(element("p", {}, "General information, not medical advice."));
@@ -169,8 +170,9 @@ function build() {
 
   var status = element("p", { class: "status", role: "status" });
   status.hidden = true;
-  var log = element("ol", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
-  var typing = element("li", { class: "typing", "aria-label": "The assistant is typing" });
+  // a live log of blocks: a list would lose its list role to "log", and its items their list
+  var log = element("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
+  var typing = element("div", { class: "typing", "aria-label": "The assistant is typing" });
   typing.appendChild(element("span"));
   typing.appendChild(element("span"));
   typing.appendChild(element("span"));
@@ -229,7 +231,7 @@ function start() {
   function render(entry, isLatest) {
     if (entry.who === "replies") {
       if (!isLatest) return;
-      var group = element("li", { class: "replies", role: "group", "aria-label": "Suggested questions" });
+      var group = element("div", { class: "replies", role: "group", "aria-label": "Suggested questions" });
       entry.replies.forEach(function (reply) {
         var button = element("button", { type: "button" }, reply.title);
         button.addEventListener("click", function () {
@@ -240,7 +242,7 @@ function start() {
       ui.log.insertBefore(group, ui.typing.parentNode ? ui.typing : null);
       return;
     }
-    var item = element("li", { class: "msg " + entry.who });
+    var item = element("div", { class: "msg " + entry.who });
     var speaker = { bot: "Assistant: ", user: "You: ", system: "" }[entry.who];
     if (speaker) item.appendChild(element("span", { class: "sr-only" }, speaker));
     appendWithLinks(item, entry.text);
