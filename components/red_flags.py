@@ -49,6 +49,7 @@ class RedFlagDetector(KnowledgeFileComponent):
         ]
         self._labels = {flag_id: label for flag_id, label, _ in self._flags}
         self._recent = re.compile(rules.get("recent") or r"(?!x)x", re.IGNORECASE)
+        self._after_treatment = re.compile(rules.get("after_treatment") or r"(?!x)x", re.IGNORECASE)
         self._about_me = re.compile(rules.get("about_me") or r"(?!x)x", re.IGNORECASE)
         self._present = re.compile(rules.get("present") or r"(?!x)x", re.IGNORECASE)
         self._ongoing = re.compile(rules.get("ongoing") or r"(?!x)x", re.IGNORECASE)
@@ -98,14 +99,17 @@ class RedFlagDetector(KnowledgeFileComponent):
         }
         if cues & {"NEGATED_EXISTENCE", "HYPOTHETICAL"}:
             return False
-        if "FAMILY" in cues and ("HISTORICAL" in cues or self._about_me.search(symptom.doc.text)):
-            return False  # someone else's, in the past or asked about for the patient's own treatment
+        if "FAMILY" in cues and self._about_me.search(symptom.doc.text):
+            return False
         if "HISTORICAL" not in cues:
             return True
         own_words = symptom.doc[max(symptom.sent.start, symptom.start - 3) : symptom.end].text
         after = symptom.doc[symptom.end : min(symptom.sent.end, symptom.end + 4)].text
+        # "after my filler" makes the patient's own symptom recent, not a relative's past one
+        after_treatment = "FAMILY" not in cues and self._after_treatment.search(symptom.sent.text)
         return bool(
             self._recent.search(symptom.sent.text)
+            or after_treatment
             or self._present.search(own_words)
             or self._ongoing.search(after)
         )

@@ -86,6 +86,10 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "how long does botox last? also my eyelid is drooping and everything is blurry",  # buried
         "i feel really faint and my heart is racing after the filler",
         "there's a lump where the filler went that keeps getting bigger",
+        "my mum had filler 2 months ago and since this morning she can't breathe",  # a relative, now
+        "the pain is worse, not better, and the skin looks dusky",  # a "not" that isn't a negation
+        "my face is swollen and I can't catch my breath",  # an inability right before the symptom
+        "had cheek filler 8 months ago and there's a hot painful lump that keeps growing",  # ongoing
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -103,6 +107,10 @@ def test_symptoms_happening_now_are_red_flags(text):
         "can filler fix a drooping mouth?",  # can it fix
         "what is the risk of blindness with filler?",  # a question about a risk
         "what if my throat feels tight after neck botox?",  # hypothetical
+        "my aunt's eyelid drooped for a month after her botox in 2020, does that happen a lot?",  # 's
+        "my cousin got an infection from lip filler last summer, she's fine now",  # a relative's past
+        "zero trouble swallowing after my botox, how does it work?",  # negated
+        "can you have an anaphylactic reaction to botox?",  # a question about a risk
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
