@@ -7,8 +7,9 @@ dates and names where patients give them); its anonymizer replaces each with a p
 [name]. It runs on spaCy's blank English pipeline: tokens only, no model to download.
 
 A name with no cue before it ("… and Samuel Okafor said …") is found as a capitalised word that is
-neither English (WordNet's words, which spaCy's lookups data ship) nor a treatment, product or face area
-the assistant knows (knowledge/entity_patterns.yml).
+neither English (WordNet's words, which spaCy's lookups data ship), nor a drug (drug-named-entity-
+recognition's dictionary), nor a treatment, product or face area the assistant knows
+(knowledge/entity_patterns.yml).
 """
 
 from __future__ import annotations
