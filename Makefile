@@ -148,7 +148,7 @@ bench: train ## Speed against Rasa's starter bot; the review app at 100,000 conv
 	$(BIN)/python -m scripts.bench_review
 
 purge: install ## Delete conversations idle for more than DAYS days from the tracker store (DAYS=90)
-	$(BIN)/python -m scripts.purge --days $(or $(DAYS),90)
+	$(BIN)/python -m review purge --days $(or $(DAYS),90)
 
 clean: ## Remove the virtualenv, models, results and the local database
 	rm -rf $(VENV) models results var .rasa artifacts widget/node_modules widget/dist

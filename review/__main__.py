@@ -3,6 +3,7 @@
 python -m review serve [--host 127.0.0.1] [--port 8001]
 python -m review staff-user NAME          (asks for the password, or reads REVIEW_STAFF_PASSWORD)
 python -m review end-sessions [--user NAME]  (logs staff out everywhere, e.g. after a lost laptop)
+python -m review purge --days 90               (deletes conversations idle for longer, whole)
 python -m review export --since 2026-01-01 --format csv [--flag red_flag] [--unredacted] > out.csv
 """
 
@@ -17,7 +18,7 @@ from typing import List, Optional
 import sqlalchemy as sa
 from starlette.datastructures import MultiDict
 
-from review import auth, export, queries, schema, summary
+from review import auth, export, queries, retention, schema, summary
 from review.config import settings
 from review.redact import MissingPseudonymKey, check_pseudonym_key
 
@@ -81,6 +82,14 @@ def sessions_command(args: argparse.Namespace) -> None:
     print(f"review: ended {ended} session(s){f' of {args.user!r}' if args.user else ''}.")
 
 
+def purge_command(args: argparse.Namespace) -> None:
+    """Deletes the conversations idle for more than --days days, whole."""
+    if args.days < 0:
+        sys.exit("review: --days must not be negative")
+    deleted = retention.purge(args.db_url or settings().database_url, args.days)
+    print(f"review: deleted {len(deleted)} conversation(s) idle for more than {args.days:g} days")
+
+
 def export_command(args: argparse.Namespace) -> None:
     """Writes the filtered conversations to standard output, redacted unless --unredacted."""
     config = settings()
@@ -127,6 +136,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     sessions_parser = commands.add_parser("end-sessions", help="log every member of staff (or one) out")
     sessions_parser.add_argument("--user", help="only this username's sessions")
     sessions_parser.set_defaults(run=sessions_command)
+    purge_parser = commands.add_parser("purge", help="delete conversations idle for more than --days days")
+    purge_parser.add_argument("--days", type=float, required=True, help="keep conversations active since")
+    purge_parser.add_argument("--db-url", help="SQLAlchemy URL of the tracker store (default: as Rasa's)")
+    purge_parser.set_defaults(run=purge_command)
     export_parser = commands.add_parser("export", help="export conversations (redacted by default)")
     export_parser.add_argument("--format", choices=export.FORMATS, default="csv")
     export_parser.add_argument("--since", help="first day, YYYY-MM-DD")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 import uuid
 
 import sqlalchemy as sa
 
-from review import schema, summary
+from review import retention, schema, summary
 from review.config import PROJECT_ROOT, tracker_store_url
-from scripts import purge
+from tests.harness import servers
 
 DAY = 86_400
 
@@ -32,7 +34,7 @@ def test_purge_deletes_exactly_the_conversations_idle_for_too_long(chat, databas
     schema.create_tables(engine)
     summary.sync(engine)  # the review app has summarised them all
 
-    deleted = purge.purge(url, days=90)
+    deleted = retention.purge(url, days=90)
 
     assert old in deleted and recent not in deleted and mixed not in deleted
     with sqlite3.connect(database) as db:
@@ -48,3 +50,12 @@ def test_purge_deletes_exactly_the_conversations_idle_for_too_long(chat, databas
 def test_the_default_store_is_the_one_endpoints_yml_names(monkeypatch):
     monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
     assert tracker_store_url() == f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
+
+
+def test_the_purge_command_refuses_negative_days_and_reports_what_it_deleted(tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    command = [sys.executable, "-m", "review", "purge", "--db-url", url]
+    refused = subprocess.run([*command, "--days", "-1"], env=servers.ENV, capture_output=True, text=True)
+    assert refused.returncode != 0 and "must not be negative" in refused.stderr
+    done = subprocess.run([*command, "--days", "90"], env=servers.ENV, capture_output=True, text=True)
+    assert done.returncode == 0 and "deleted 0 conversation(s)" in done.stdout
