@@ -8,7 +8,6 @@ the article lacks.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,30 +16,12 @@ from typing import Any, Dict, List
 import yaml
 
 from actions import config, knowledge
-from scripts import servers
+from actions.numbers import EMERGENCY_NUMBER, allowed_numbers, numbers_in
+from tests.harness import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "patient_questions.yml"
-ARTICLE = (ROOT / "knowledge" / "article.txt").read_text(encoding="utf-8")
-NUMBER_WORDS = (
-    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred "
-    "thousand million dozen half quarter percent"
-).split()
-NUMBER = re.compile(r"\d+(?:[.,]\d+)?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
 QUALIFIED = "qualified medical professional"
-# Given in utter_urgent_care (domain.yml): the one number a reply may state that the article lacks.
-EMERGENCY_NUMBER = "911"
-
-
-def numbers_in(text: str) -> set[str]:
-    """Returns the numbers (digits or number words) in a text, leaving out {placeholders}."""
-    return {n.lower() for n in NUMBER.findall(re.sub(r"\{[^}]*\}", "", text))}
-
-
-def allowed_numbers() -> set[str]:
-    """The article's numbers, plus the emergency number and the clinic's phone, which replies may give."""
-    return numbers_in(ARTICLE) | {EMERGENCY_NUMBER} | numbers_in(config.clinic().phone)
 
 
 @dataclass

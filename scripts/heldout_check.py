@@ -24,8 +24,9 @@ from typing import Any, Dict, List, Union
 import yaml
 
 from actions import knowledge
-from scripts import servers
-from scripts.answer_check import EMERGENCY_NUMBER, QUALIFIED, meets
+from actions.numbers import EMERGENCY_NUMBER
+from scripts.answer_check import QUALIFIED, meets
+from tests.harness import servers
 
 HELDOUT = Path(__file__).resolve().parent.parent / "tests" / "heldout"
 URGENT = f"call {EMERGENCY_NUMBER} or go to the nearest emergency"

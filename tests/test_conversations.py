@@ -10,8 +10,8 @@ import uuid
 import pytest
 import requests
 
-from scripts import servers
-from scripts.answer_check import allowed_numbers, numbers_in
+from actions.numbers import allowed_numbers, numbers_in
+from tests.harness import servers
 
 QUALIFIED = "qualified medical professional"
 NOTICE = "I can't diagnose or give personal medical advice"

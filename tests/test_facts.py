@@ -10,7 +10,7 @@ import yaml
 import contract
 from actions import knowledge
 from actions.answers import NOT_COVERED
-from scripts.answer_check import EMERGENCY_NUMBER, numbers_in
+from actions.numbers import EMERGENCY_NUMBER, numbers_in
 
 pytestmark = pytest.mark.unit
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from actions import knowledge
 from actions.answers import compose, compose_gap
-from scripts.answer_check import allowed_numbers, numbers_in
+from actions.numbers import allowed_numbers, numbers_in
 
 FACTS = knowledge.load()
 SERVER = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
