@@ -28,7 +28,7 @@ from typing import Any, Dict, List, Optional
 import requests
 import yaml
 
-from scripts import servers
+from tests.harness import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "results"

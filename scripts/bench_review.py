@@ -18,8 +18,8 @@ from typing import Dict, List, Optional
 import sqlalchemy as sa
 
 from review import schema, summary
-from scripts import servers
 from scripts.seed_conversations import seed
+from tests.harness import servers
 
 RESULTS = servers.ROOT / "results"
 USER, PASSWORD = "bench", "bench-password-long-enough"

@@ -20,7 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from scripts import answer_check, heldout_check, servers
+from scripts import answer_check, heldout_check
+from tests.harness import servers
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "results"

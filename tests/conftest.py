@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, Iterator, List
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from scripts import servers
+from tests.harness import servers
 
 Chat = Callable[..., List[Dict[str, Any]]]
 ARTIFACTS = servers.ROOT / "artifacts"  # screenshots, for people to look at

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import requests
 
-from scripts import servers
+from tests.harness import servers
 
 CALL = {
     "next_action": "action_answer_question",

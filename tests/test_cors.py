@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from scripts import servers
+from tests.harness import servers
 
 PAGE = "http://localhost:8000"
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from scripts import servers
+from tests.harness import servers
 
 CONVERSATIONS = 50
 MESSAGES = 20

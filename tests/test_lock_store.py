@@ -16,10 +16,10 @@ from typing import Iterator, List
 import pytest
 from rasa.core.lock_store import LockError, LockStore
 
-from scripts import services
-from scripts.servers import free_port
 from stores import lock_store
 from stores.lock_store import EnvironmentLockStore, LeasedInMemoryLockStore, LeasedRedisLockStore
+from tests.harness import services
+from tests.harness.servers import free_port
 
 pytestmark = pytest.mark.unit
 LEASE = 0.5

@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from playwright.sync_api import Browser, expect
 
-from scripts import servers
 from tests.conftest import ARTIFACTS, serious_accessibility_violations
+from tests.harness import servers
 
 USER, PASSWORD = "alice", "a-long-test-password"
 RUN = uuid.uuid4().hex[:8]

@@ -20,7 +20,7 @@ from review import auth, schema, summary
 from review.app import create_app
 from review.config import Settings
 from scripts import seed_conversations
-from scripts.servers import csrf_token_in
+from tests.harness.servers import csrf_token_in
 
 pytestmark = pytest.mark.unit
 USER, PASSWORD = "staff", "a-long-staff-password"

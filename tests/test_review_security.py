@@ -21,8 +21,9 @@ from starlette.testclient import TestClient
 from review import auth, queries, schema
 from review.app import create_app
 from review.config import Settings
-from scripts import seed_conversations, servers
-from scripts.servers import csrf_token_in
+from scripts import seed_conversations
+from tests.harness import servers
+from tests.harness.servers import csrf_token_in
 
 pytestmark = pytest.mark.unit
 USER, PASSWORD = "staff", "a-long-staff-password"

@@ -22,7 +22,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from scripts import servers, services
+from tests.harness import servers, services
 
 pytestmark = pytest.mark.scale
 # one patient's messages arriving at once: each waits its turn (Rasa polls the lock once a second)

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import time
 
-from scripts import servers
+from tests.harness import servers
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 README_LINES = [

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from scripts import servers
+from tests.harness import servers
 
 
 def preflight(model: Path, endpoints: Path, **env: str) -> subprocess.CompletedProcess:

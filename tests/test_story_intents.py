@@ -17,7 +17,7 @@ import pytest
 import yaml
 from rasa.core.agent import Agent
 
-from scripts import servers
+from tests.harness import servers
 
 ANNOTATION = re.compile(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))")
 

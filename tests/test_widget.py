@@ -14,8 +14,8 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from scripts import servers
 from tests.conftest import ARTIFACTS, serious_accessibility_violations
+from tests.harness import servers
 
 DIST = servers.ROOT / "widget" / "dist"
 QUALIFIED = "qualified medical professional"

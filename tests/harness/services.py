@@ -18,7 +18,7 @@ from typing import Iterator
 
 import sqlalchemy as sa
 
-from scripts.servers import free_port
+from tests.harness.servers import free_port
 
 
 def _postgres_bin(name: str) -> str:

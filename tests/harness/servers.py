@@ -16,7 +16,7 @@ from typing import Iterator, List, Optional, Tuple
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "clinic.tar.gz"
 ENV = {
