@@ -21,6 +21,9 @@ def purge(url: str, days: float, now: Optional[float] = None) -> List[str]:
     cutoff = (now or time.time()) - days * 86_400
     events = schema.events.c
     engine = sa.create_engine(url)
+    if not sa.inspect(engine).has_table(schema.events.name):  # Rasa has stored nothing yet
+        engine.dispose()
+        return []
     schema.create_tables(engine)
     with engine.begin() as connection:
         idle = (
