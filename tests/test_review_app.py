@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -33,14 +34,14 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return database
 
 
-@pytest.fixture(scope="module")
-def staff(seeded: Path) -> Iterator[TestClient]:
-    """A client logged in as staff."""
-    engine = sa.create_engine(f"sqlite:///{seeded}")
+@contextmanager
+def logged_in(database: Path) -> Iterator[TestClient]:
+    """The app in-process on an SQLite tracker store, and a client logged in as staff."""
+    engine = sa.create_engine(f"sqlite:///{database}")
     schema.create_tables(engine)
     auth.set_staff_user(engine, USER, PASSWORD)
     settings = Settings(
-        f"sqlite:///{seeded}", "test-secret", 0.6, secure_cookies=False, session_hours=8,
+        f"sqlite:///{database}", "test-secret", 0.6, secure_cookies=False, session_hours=8,
         pseudonym_key=b"test-pseudonym-key-not-secret",
     )  # fmt: skip
     with TestClient(create_app(settings, engine), base_url="http://127.0.0.1") as client:
@@ -49,6 +50,13 @@ def staff(seeded: Path) -> Iterator[TestClient]:
         assert reply.status_code == 200
         yield client
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def staff(seeded: Path) -> Iterator[TestClient]:
+    """A client logged in as staff."""
+    with logged_in(seeded) as client:
+        yield client
 
 
 def count(database: Path, sql: str) -> int:
@@ -141,17 +149,7 @@ def test_a_long_first_message_is_cut_short_in_the_list_and_whole_on_its_page(tmp
         event = json.loads(data)
         event["text"] = long_text
         db.execute("UPDATE events SET data = ? WHERE id = ?", (json.dumps(event), event_id))
-    engine = sa.create_engine(f"sqlite:///{database}")
-    schema.create_tables(engine)
-    auth.set_staff_user(engine, USER, PASSWORD)
-    settings = Settings(
-        f"sqlite:///{database}", "test-secret", 0.6, secure_cookies=False, session_hours=8,
-        pseudonym_key=b"test-pseudonym-key-not-secret",
-    )  # fmt: skip
-    with TestClient(create_app(settings, engine), base_url="http://127.0.0.1") as client:
-        token = csrf_token_in(client.get("/login").text)
-        client.post("/login", data={"csrf_token": token, "username": USER, "password": PASSWORD})
+    with logged_in(database) as client:
         listed = client.get("/").text
         assert "why so so" in listed and long_text not in listed and len(listed) < 10_000
         assert long_text in client.get(f"/conversations/{sender}").text
-    engine.dispose()
