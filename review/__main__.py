@@ -19,8 +19,7 @@ import sqlalchemy as sa
 from starlette.datastructures import MultiDict
 
 from review import auth, export, queries, retention, schema, summary
-from review.config import settings
-from review.redact import MissingPseudonymKey, check_pseudonym_key
+from review.config import MissingPseudonymKey, check_pseudonym_key, settings
 
 
 def serve(args: argparse.Namespace) -> None:

@@ -61,3 +61,21 @@ def settings() -> Settings:
         idle_minutes=float(os.environ.get("REVIEW_IDLE_MINUTES", "30")),
         pseudonym_key=os.environ.get(PSEUDONYM_KEY_VARIABLE, "").encode(),
     )
+
+
+class MissingPseudonymKey(ValueError):
+    """Redacted exports need a pseudonym key: without one, a pseudonym can be reversed by guessing."""
+
+    def __init__(self) -> None:  # noqa: D107
+        super().__init__(
+            f"set {PSEUDONYM_KEY_VARIABLE} to a secret of {MIN_PSEUDONYM_KEY_LENGTH} characters or more "
+            "(make run and make review keep one in var/pseudonym.key): redacted exports name "
+            "conversations by a keyed pseudonym."
+        )
+
+
+def check_pseudonym_key(key: bytes) -> bytes:
+    """Returns `key` when it is long enough to key pseudonyms; raises MissingPseudonymKey if not."""
+    if len(key) < MIN_PSEUDONYM_KEY_LENGTH:
+        raise MissingPseudonymKey()
+    return key

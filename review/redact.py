@@ -50,7 +50,7 @@ from presidio_anonymizer.entities import OperatorConfig
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 
-from review.config import MIN_PSEUDONYM_KEY_LENGTH, PSEUDONYM_KEY_VARIABLE
+from review.config import check_pseudonym_key
 
 RECOGNIZERS = Path(__file__).resolve().parent / "pii_recognizers.yml"
 # the treatments, products and face areas the assistant knows: never a person's name
@@ -240,24 +240,6 @@ def redact(text: str) -> str:
         return text
     operators = _operators(sorted({r.entity_type for r in found}))
     return anonymizer.anonymize(text=text, analyzer_results=found, operators=operators).text  # type: ignore[arg-type]
-
-
-class MissingPseudonymKey(ValueError):
-    """Redacted exports need a pseudonym key: without one, a pseudonym can be reversed by guessing."""
-
-    def __init__(self) -> None:  # noqa: D107
-        super().__init__(
-            f"set {PSEUDONYM_KEY_VARIABLE} to a secret of {MIN_PSEUDONYM_KEY_LENGTH} characters or more "
-            "(make run and make review keep one in var/pseudonym.key): redacted exports name "
-            "conversations by a keyed pseudonym."
-        )
-
-
-def check_pseudonym_key(key: bytes) -> bytes:
-    """Returns `key` when it is long enough to key pseudonyms; raises MissingPseudonymKey if not."""
-    if len(key) < MIN_PSEUDONYM_KEY_LENGTH:
-        raise MissingPseudonymKey()
-    return key
 
 
 def pseudonym(sender_id: str, key: bytes) -> str:

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from review.config import MissingPseudonymKey
 from review.export import render
 from review.queries import Message
-from review.redact import MissingPseudonymKey, pseudonym, redact
+from review.redact import pseudonym, redact
 
 pytestmark = pytest.mark.unit
 
