@@ -18,10 +18,8 @@ from markupsafe import escape
 from starlette.testclient import TestClient
 
 from review import auth, schema, summary
-from review.app import create_app
-from review.config import Settings
 from scripts import seed_conversations
-from tests.harness.servers import csrf_token_in
+from tests.harness import review_app
 
 pytestmark = pytest.mark.unit
 USER, PASSWORD = "staff", "a-long-staff-password"
@@ -37,17 +35,9 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @contextmanager
 def logged_in(database: Path) -> Iterator[TestClient]:
     """The app in-process on an SQLite tracker store, and a client logged in as staff."""
-    engine = sa.create_engine(f"sqlite:///{database}")
-    schema.create_tables(engine)
-    auth.set_staff_user(engine, USER, PASSWORD)
-    settings = Settings(
-        f"sqlite:///{database}", "test-secret", 0.6, secure_cookies=False, session_hours=8,
-        pseudonym_key=b"test-pseudonym-key-not-secret",
-    )  # fmt: skip
-    with TestClient(create_app(settings, engine), base_url="http://127.0.0.1") as client:
-        token = csrf_token_in(client.get("/login").text)
-        reply = client.post("/login", data={"csrf_token": token, "username": USER, "password": PASSWORD})
-        assert reply.status_code == 200
+    engine = review_app.engine_with_staff(database, {USER: PASSWORD})
+    with review_app.client(review_app.app_on(engine)) as client:
+        assert review_app.log_in(client, USER, PASSWORD).status_code == 200
         yield client
     engine.dispose()
 
@@ -65,7 +55,7 @@ def count(database: Path, sql: str) -> int:
 
 
 def test_every_page_needs_a_login(staff: TestClient) -> None:
-    with TestClient(staff.app, base_url="http://127.0.0.1") as stranger:
+    with review_app.client(staff.app, "10.0.0.2") as stranger:
         for path in ("/", "/dashboard", "/audit", "/conversations/anyone"):
             reply = stranger.get(path, follow_redirects=False)
             assert reply.status_code in (302, 303, 307) and "/login" in reply.headers["location"]
@@ -123,9 +113,7 @@ def test_a_conversation_page_shows_its_transcript(staff: TestClient, seeded: Pat
 def test_summaries_of_an_older_layout_are_rebuilt_and_staff_data_kept(tmp_path: Path) -> None:
     database = tmp_path / "old.db"
     seed_conversations.seed(database, 20)
-    engine = sa.create_engine(f"sqlite:///{database}")
-    schema.create_tables(engine)
-    auth.set_staff_user(engine, USER, PASSWORD)
+    engine = review_app.engine_with_staff(database, {USER: PASSWORD})
     summary.sync(engine)
     with engine.begin() as connection:  # as an earlier release left it: no symptom_mentioned column
         connection.execute(sa.text("DROP INDEX ix_review_conversations_symptom_mentioned"))

@@ -16,13 +16,13 @@ from typing import Iterator, Tuple
 
 import pytest
 import sqlalchemy as sa
+from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from review import auth, queries, schema
-from review.app import create_app
-from review.config import Settings
+from review import auth, queries
 from scripts import seed_conversations
-from tests.harness import servers
+from tests.harness import review_app, servers
+from tests.harness.review_app import client
 from tests.harness.servers import csrf_token_in
 
 pytestmark = pytest.mark.unit
@@ -34,31 +34,17 @@ OTHER, OTHER_PASSWORD = "other", "another-long-password"
 def database(tmp_path: Path) -> Iterator[Tuple[Path, sa.engine.Engine]]:
     path = tmp_path / "tracker.db"
     seed_conversations.seed(path, 20)
-    engine = sa.create_engine(f"sqlite:///{path}")
-    schema.create_tables(engine)
-    auth.set_staff_user(engine, USER, PASSWORD)
-    auth.set_staff_user(engine, OTHER, OTHER_PASSWORD)
+    engine = review_app.engine_with_staff(path, {USER: PASSWORD, OTHER: OTHER_PASSWORD})
     yield path, engine
     engine.dispose()
 
 
-def app_for(database: Tuple[Path, sa.engine.Engine], idle_minutes: float = 30) -> object:
-    path, engine = database
-    settings = Settings(
-        f"sqlite:///{path}", "test-secret", 0.6, secure_cookies=False, session_hours=8,
-        idle_minutes=idle_minutes, pseudonym_key=b"test-pseudonym-key-not-secret",
-    )  # fmt: skip
-    return create_app(settings, engine)
-
-
-def client(app: object, address: str = "10.0.0.1") -> TestClient:
-    return TestClient(app, base_url="http://127.0.0.1", client=(address, 50000))  # type: ignore[arg-type]
+def app_for(database: Tuple[Path, sa.engine.Engine], idle_minutes: float = 30) -> Starlette:
+    return review_app.app_on(database[1], idle_minutes)
 
 
 def log_in(browser: TestClient, username: str = USER, password: str = PASSWORD) -> int:
-    token = csrf_token_in(browser.get("/login").text)
-    reply = browser.post("/login", data={"csrf_token": token, "username": username, "password": password})
-    return reply.status_code
+    return review_app.log_in(browser, username, password).status_code
 
 
 def signed_in(browser: TestClient) -> bool:
