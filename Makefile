@@ -100,7 +100,7 @@ actions: install ## Start the action server alone on 127.0.0.1:5055
 	$(BIN)/python -m actions --port $(ACTIONS_PORT)
 
 run: train widget var $(KEYS) ## Start the action server, Rasa (REST, socket.io) on :5005, demo page :8000, review app :8001
-	@$(BIN)/python -m scripts.preflight --model $(MODEL) --endpoints $(ENDPOINTS)
+	@$(BIN)/python -m stores.preflight --model $(MODEL) --endpoints $(ENDPOINTS)
 	@trap 'kill 0' EXIT; \
 	$(BIN)/python -m actions --port $(ACTIONS_PORT) & \
 	$(BIN)/python -m http.server $(SITE_PORT) --bind 127.0.0.1 --directory widget/dist >/dev/null 2>&1 & \
@@ -118,7 +118,7 @@ staff-user: install var ## Create a staff account for the review app, or reset i
 	$(BIN)/python -m review staff-user $(or $(NAME),$(shell read -p "Staff username: " name; echo $$name))
 
 shell: train var ## Chat in the terminal (rasa shell), with the action server running
-	@$(BIN)/python -m scripts.preflight --model $(MODEL) --endpoints $(ENDPOINTS)
+	@$(BIN)/python -m stores.preflight --model $(MODEL) --endpoints $(ENDPOINTS)
 	@trap 'kill 0' EXIT; \
 	$(BIN)/python -m actions --port $(ACTIONS_PORT) >/dev/null 2>&1 & \
 	$(RASA) shell --model $(MODEL) --interface 127.0.0.1 --port $(RASA_PORT) --endpoints $(ENDPOINTS)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from contract import PROJECT_ROOT
 
 
 @dataclass(frozen=True)

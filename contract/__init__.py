@@ -8,6 +8,12 @@ sides (components/, actions/, review/, scripts/), a rename breaks a test, not th
 
 from __future__ import annotations
 
+from pathlib import Path
+
+# The checkout: where the assistant and the review app find the files they share (endpoints.yml,
+# knowledge/, the tracker store's default SQLite file)
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
 # Intents the review app flags and the assistant's components produce
 RED_FLAG_INTENT = "report_red_flag"
 FALLBACK_INTENT = "nlu_fallback"  # Rasa's FallbackClassifier

@@ -5,33 +5,11 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
-import sqlalchemy as sa
-import yaml
+from stores.locations import configured_tracker_store_url
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PSEUDONYM_KEY_VARIABLE = "REVIEW_PSEUDONYM_KEY"
 MIN_PSEUDONYM_KEY_LENGTH = 16
-
-
-def tracker_store_url(endpoints: Path = PROJECT_ROOT / "endpoints.yml") -> str:
-    """The SQLAlchemy URL of Rasa's tracker store: TRACKER_STORE_URL, else the one endpoints.yml names."""
-    if os.environ.get("TRACKER_STORE_URL"):
-        return os.environ["TRACKER_STORE_URL"]
-    store = yaml.safe_load(endpoints.read_text())["tracker_store"]
-    if store.get("dialect", "sqlite") == "sqlite":
-        return f"sqlite:///{PROJECT_ROOT / store['db']}"
-    return str(
-        sa.engine.URL.create(
-            drivername=store["dialect"],
-            username=store.get("username"),
-            password=store.get("password"),
-            host=store.get("url"),
-            port=store.get("port"),
-            database=store.get("db"),
-        )
-    )
 
 
 @dataclass(frozen=True)
@@ -53,7 +31,7 @@ class Settings:
 def settings() -> Settings:
     """Reads the settings. Without REVIEW_SECRET_KEY, sessions last until the app restarts."""
     return Settings(
-        database_url=tracker_store_url(),
+        database_url=configured_tracker_store_url().render_as_string(hide_password=False),
         secret_key=os.environ.get("REVIEW_SECRET_KEY") or secrets.token_urlsafe(32),
         low_confidence=float(os.environ.get("REVIEW_LOW_CONFIDENCE", "0.6")),
         secure_cookies=os.environ.get("REVIEW_SECURE_COOKIES", "false").lower() == "true",

@@ -14,10 +14,10 @@ import yaml
 from rasa.shared.nlu.training_data.message import Message
 
 from components.spacy_ruler import SpacyEntityRuler
+from contract import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-NLU = ROOT / "data" / "nlu.yml"
-TEST_STORIES = ROOT / "tests" / "test_stories.yml"
+NLU = PROJECT_ROOT / "data" / "nlu.yml"
+TEST_STORIES = PROJECT_ROOT / "tests" / "test_stories.yml"
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")
 
 
@@ -49,7 +49,9 @@ def reannotate(path: Path, is_example_line, prefix: str, ruler: SpacyEntityRuler
 
 def main() -> None:
     """Re-annotates the NLU examples and the test stories' user messages."""
-    patterns = yaml.safe_load((ROOT / "knowledge" / "entity_patterns.yml").read_text(encoding="utf-8"))
+    patterns = yaml.safe_load(
+        (PROJECT_ROOT / "knowledge" / "entity_patterns.yml").read_text(encoding="utf-8")
+    )
     ruler = SpacyEntityRuler({}, None, None, patterns)
     reannotate(
         NLU, lambda block, line: block.startswith("- intent:") and line.startswith("    - "), "    - ", ruler

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Dict, List
 
 import yaml
 
 from actions import config, knowledge
 from actions.numbers import EMERGENCY_NUMBER, allowed_numbers, numbers_in
+from contract import PROJECT_ROOT
 from tests.harness import servers
 
-ROOT = Path(__file__).resolve().parent.parent
-QUESTIONS = ROOT / "tests" / "patient_questions.yml"
+QUESTIONS = PROJECT_ROOT / "tests" / "patient_questions.yml"
 QUALIFIED = "qualified medical professional"
 
 

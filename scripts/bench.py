@@ -28,14 +28,14 @@ from typing import Any, Dict, List, Optional
 import requests
 import yaml
 
+from contract import PROJECT_ROOT
 from tests.harness import servers
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "results"
-HISTORY = ROOT / "benchmarks" / "history.md"
+RESULTS = PROJECT_ROOT / "results"
+HISTORY = PROJECT_ROOT / "benchmarks" / "history.md"
 QUESTIONS = [
     turn["text"]
-    for conversation in yaml.safe_load((ROOT / "tests" / "patient_questions.yml").read_text())[
+    for conversation in yaml.safe_load((PROJECT_ROOT / "tests" / "patient_questions.yml").read_text())[
         "conversations"
     ]
     for turn in conversation
@@ -311,9 +311,9 @@ def main(argv: Optional[List[str]] = None) -> None:
     }
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        report["ours"] = measure("ours", ROOT, servers.MODEL, workdir, plan, with_actions=True)
+        report["ours"] = measure("ours", PROJECT_ROOT, servers.MODEL, workdir, plan, with_actions=True)
         if not args.smoke:
-            report["ours"].update(train(ROOT, workdir / "ours-model"))
+            report["ours"].update(train(PROJECT_ROOT, workdir / "ours-model"))
         starter = starter_project(workdir)
         report["starter"] = train(starter, workdir / "starter-model")
         model = workdir / "starter-model" / "bench.tar.gz"

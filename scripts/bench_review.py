@@ -17,11 +17,12 @@ from typing import Dict, List, Optional
 
 import sqlalchemy as sa
 
+from contract import PROJECT_ROOT
 from review import schema, summary
 from scripts.seed_conversations import seed
 from tests.harness import servers
 
-RESULTS = servers.ROOT / "results"
+RESULTS = PROJECT_ROOT / "results"
 USER, PASSWORD = "bench", "bench-password-long-enough"
 PAGES = {
     "list, first page": "/",

@@ -20,11 +20,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from contract import PROJECT_ROOT
 from scripts import answer_check, heldout_check
 from tests.harness import servers
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "results"
+RESULTS = PROJECT_ROOT / "results"
 MIN_MACRO_F1 = 0.95
 MIN_REAL_QUESTIONS = 0.95
 MIN_NEAR_MISSES = 0.90
@@ -35,7 +35,7 @@ def rasa(*args: str) -> int:
     """Runs a rasa command in the project, its output into results/, and returns its exit code."""
     with (RESULTS / "rasa.log").open("a") as log:
         command = [str(servers.BIN / "python"), "-m", "scripts.rasa_strict", *args]
-        return subprocess.run(command, cwd=ROOT, env=servers.ENV, stdout=log, stderr=log).returncode
+        return subprocess.run(command, cwd=PROJECT_ROOT, env=servers.ENV, stdout=log, stderr=log).returncode
 
 
 def most_confused(errors_file: Path, count: int = 5) -> list[tuple[str, str, int]]:

@@ -28,20 +28,20 @@ from contract import (
     HANDOFF_INTENTS,
     NOT_COVERED_INTENT,
     OUT_OF_SCOPE_INTENT,
+    PROJECT_ROOT,
     RED_FLAG_INTENT,
     RED_FLAGS_KEY,
     TOPIC_INTENT_PREFIX,
 )
 from review import schema
 
-ROOT = Path(__file__).resolve().parent.parent
 YEAR = 365 * 86_400
 
 
 def turns() -> List[Dict[str, Any]]:
     """Every question of the held-out set, with the intent, treatment and flags it stands for."""
     facts = {fact.id: fact for fact in knowledge.load().facts}
-    document = yaml.safe_load((ROOT / "tests" / "patient_questions.yml").read_text())
+    document = yaml.safe_load((PROJECT_ROOT / "tests" / "patient_questions.yml").read_text())
     found = []
     for conversation in document["conversations"]:
         for turn in conversation:

@@ -14,7 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from contract import PROJECT_ROOT
+
 # Responses uttered by Rasa's default actions (two-stage fallback) rather than by a rule.
 UTTERED_BY_RASA = {"utter_ask_rephrase", "utter_default"}
 UNUSED = re.compile(r"The utterance '(utter_\w+)' is not used in any story or rule\.")
@@ -23,7 +24,7 @@ WARNING = re.compile(r"UserWarning: (.*)")
 
 def uttered_by_actions() -> set[str]:
     """Returns the responses that the custom actions and the Rasa patches name (and so utter)."""
-    code = [*(ROOT / "actions").glob("*.py"), *(ROOT / "components").glob("*.py")]
+    code = [*(PROJECT_ROOT / "actions").glob("*.py"), *(PROJECT_ROOT / "components").glob("*.py")]
     source = "\n".join(p.read_text(encoding="utf-8") for p in code)
     return set(re.findall(r'"(utter_\w+)"', source))
 
@@ -32,7 +33,7 @@ def main() -> int:
     """Runs the validator and returns its verdict as an exit code."""
     result = subprocess.run(
         [str(Path(sys.executable).with_name("rasa")), "data", "validate"],
-        cwd=ROOT,
+        cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},

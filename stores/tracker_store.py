@@ -1,44 +1,22 @@
-"""Rasa's SQL tracker store, on TRACKER_STORE_URL when it is set, else on what endpoints.yml says.
+"""Rasa's SQL tracker store, on the database stores/locations.py names (TRACKER_STORE_URL or endpoints.yml).
 
-One variable moves the conversations to PostgreSQL (`postgresql://user:password@host:5432/rasa`) for Rasa
-and the review app alike. A SQLite file that cannot be written stops the server at startup with the
-fix in the message, instead of failing on the first patient's message (scripts/preflight.py, run by
-`make run`, says the same before Rasa starts, without Rasa's stack trace).
+A SQLite file that cannot be written stops the server at startup with the fix in the message, instead of
+failing on the first patient's message (stores/preflight.py, run by `make run`, says the same before
+Rasa starts, without Rasa's stack trace).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Dict, Optional, Text
 
-import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 
-
-class UnusableTrackerStore(RuntimeError):
-    """The configured database cannot hold conversations; the text says how to fix it."""
-
-
-def check_sqlite_file(path: Path) -> None:
-    """Raises UnusableTrackerStore unless the SQLite file can be written (or created)."""
-    if path.exists():
-        if not os.access(path, os.R_OK | os.W_OK):
-            raise UnusableTrackerStore(f"The tracker store {path} is not writable: fix its permissions.")
-    elif not path.parent.is_dir():
-        raise UnusableTrackerStore(
-            f"The tracker store's folder {path.parent} does not exist: create it (make run does) or set "
-            "TRACKER_STORE_URL."
-        )
-    elif not os.access(path.parent, os.W_OK):
-        raise UnusableTrackerStore(
-            f"The tracker store {path} cannot be created: its folder is not writable. Fix the folder's "
-            "permissions or set TRACKER_STORE_URL."
-        )
+from stores.locations import check_sqlite_file, tracker_store_url
 
 
 class EnvironmentSQLTrackerStore(SQLTrackerStore):
-    """SQLTrackerStore taking its database from TRACKER_STORE_URL when set."""
+    """SQLTrackerStore on the database `tracker_store_url` names."""
 
     def __init__(
         self,
@@ -54,12 +32,13 @@ class EnvironmentSQLTrackerStore(SQLTrackerStore):
         query: Optional[Dict] = None,
         **kwargs: Any,
     ) -> None:
-        if os.environ.get("TRACKER_STORE_URL"):
-            url = sa.engine.make_url(os.environ["TRACKER_STORE_URL"])
-            dialect, host, port, db = url.drivername, url.host, url.port, url.database
-            username, password, query = url.username, url.password, dict(url.query) or None
-        if dialect.startswith("sqlite"):
-            check_sqlite_file(Path(db).resolve())
+        url = tracker_store_url(
+            {"dialect": dialect, "url": host, "port": port, "db": db, "username": username,
+             "password": password, "query": query}
+        )  # fmt: skip
+        if url.drivername.startswith("sqlite"):
+            check_sqlite_file(Path(url.database or "").resolve())
         super().__init__(
-            domain, dialect, host, port, db, username, password, event_broker, login_db, query, **kwargs
-        )
+            domain, url.drivername, url.host, url.port, url.database, url.username, url.password,
+            event_broker, login_db, dict(url.query) or None, **kwargs,
+        )  # fmt: skip

@@ -9,10 +9,11 @@ from typing import Any, Callable, Dict, Iterator, List
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
+from contract import PROJECT_ROOT
 from tests.harness import servers
 
 Chat = Callable[..., List[Dict[str, Any]]]
-ARTIFACTS = servers.ROOT / "artifacts"  # screenshots, for people to look at
+ARTIFACTS = PROJECT_ROOT / "artifacts"  # screenshots, for people to look at
 CHROMIUM = "/usr/bin/chromium"  # Debian's package (make browser)
 CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -64,7 +65,7 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-AXE = servers.ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"  # npm, by make widget
+AXE = PROJECT_ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"  # npm, by make widget
 
 
 def serious_accessibility_violations(page) -> List[Dict[str, Any]]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -11,13 +9,13 @@ import contract
 from actions import knowledge
 from actions.answers import NOT_COVERED
 from actions.numbers import EMERGENCY_NUMBER, numbers_in
+from contract import PROJECT_ROOT
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTICLE = (ROOT / "knowledge" / "article.txt").read_text(encoding="utf-8")
-SHARED_ARTICLE = ROOT.parent / "shared" / "article.txt"
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+ARTICLE = (PROJECT_ROOT / "knowledge" / "article.txt").read_text(encoding="utf-8")
+SHARED_ARTICLE = PROJECT_ROOT.parent / "shared" / "article.txt"
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 FACTS = knowledge.load()
 
 ARTICLE_NUMBERS = numbers_in(ARTICLE)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml
@@ -13,17 +12,17 @@ from rasa.shared.nlu.training_data.message import Message
 
 from components.red_flags import RED_FLAG_INTENT, RedFlagDetector
 from components.spacy_ruler import SpacyEntityRuler
+from contract import PROJECT_ROOT
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).resolve().parent.parent
-TRAINING = load_data(str(ROOT / "data" / "nlu.yml"))
-ARTICLE = (ROOT / "knowledge" / "article.txt").read_text(encoding="utf-8").lower()
-DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+TRAINING = load_data(str(PROJECT_ROOT / "data" / "nlu.yml"))
+ARTICLE = (PROJECT_ROOT / "knowledge" / "article.txt").read_text(encoding="utf-8").lower()
+DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
 def load_rules(name: str) -> dict:
-    return yaml.safe_load((ROOT / "knowledge" / name).read_text(encoding="utf-8"))
+    return yaml.safe_load((PROJECT_ROOT / "knowledge" / name).read_text(encoding="utf-8"))
 
 
 RULER = SpacyEntityRuler({}, None, None, load_rules("entity_patterns.yml"))
@@ -71,13 +70,13 @@ def normalised(text: str) -> str:
 
 def held_out_texts():
     """Every patient message of the held-out sets and of tests/patient_questions.yml."""
-    for path in sorted((ROOT / "tests" / "heldout").glob("*.yml")):
+    for path in sorted((PROJECT_ROOT / "tests" / "heldout").glob("*.yml")):
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
         for items in document.values():
             for item in items:
                 for turn in item.get("turns") or [item]:
                     yield path.name, turn if isinstance(turn, str) else turn["text"]
-    document = yaml.safe_load((ROOT / "tests" / "patient_questions.yml").read_text(encoding="utf-8"))
+    document = yaml.safe_load((PROJECT_ROOT / "tests" / "patient_questions.yml").read_text(encoding="utf-8"))
     for conversation in document["conversations"]:
         for turn in conversation:
             yield "patient_questions.yml", turn["text"]

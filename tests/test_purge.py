@@ -10,7 +10,6 @@ import uuid
 import sqlalchemy as sa
 
 from review import retention, schema, summary
-from review.config import PROJECT_ROOT, tracker_store_url
 from tests.harness import servers
 
 DAY = 86_400
@@ -45,11 +44,6 @@ def test_purge_deletes_exactly_the_conversations_idle_for_too_long(chat, databas
         reviewed = {row[0] for row in db.execute("SELECT sender_id FROM review_conversations")}
         turns = {row[0] for row in db.execute("SELECT DISTINCT sender_id FROM review_turns")}
     assert old not in reviewed | turns and {recent, mixed} <= reviewed
-
-
-def test_the_default_store_is_the_one_endpoints_yml_names(monkeypatch):
-    monkeypatch.delenv("TRACKER_STORE_URL", raising=False)
-    assert tracker_store_url() == f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"
 
 
 def test_the_purge_command_refuses_negative_days_and_reports_what_it_deleted(tmp_path):

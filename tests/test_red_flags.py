@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 from rasa.shared.nlu.training_data.message import Message
 
 from components.red_flags import RED_FLAG_INTENT, RedFlagDetector
+from contract import PROJECT_ROOT
 
 pytestmark = pytest.mark.unit
 
-ROOT = Path(__file__).resolve().parent.parent
 DETECTOR = RedFlagDetector(
-    {}, None, None, yaml.safe_load((ROOT / "knowledge" / "red_flags.yml").read_text(encoding="utf-8"))
+    {}, None, None, yaml.safe_load((PROJECT_ROOT / "knowledge" / "red_flags.yml").read_text(encoding="utf-8"))
 )
 
 

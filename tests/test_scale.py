@@ -22,6 +22,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from contract import PROJECT_ROOT
 from tests.harness import servers, services
 
 pytestmark = pytest.mark.scale
@@ -121,8 +122,8 @@ def test_throughput_with_one_and_two_replicas(replicas) -> None:
         "one replica": throughput([replicas[0].url]),
         "two replicas": throughput([r.url for r in replicas]),
     }
-    servers.ROOT.joinpath("results").mkdir(exist_ok=True)
-    servers.ROOT.joinpath("results", "SCALE.md").write_text(
+    PROJECT_ROOT.joinpath("results").mkdir(exist_ok=True)
+    PROJECT_ROOT.joinpath("results", "SCALE.md").write_text(
         "# Scale-out throughput (PostgreSQL tracker store, Redis lock store, this machine)\n\n"
         "20 conversations at once, 4 messages each, over REST.\n\n"
         + "\n".join(f"- {name}: {value:.1f} messages/s" for name, value in figures.items())
@@ -219,8 +220,8 @@ def test_replicas_killed_at_random_moments_leave_no_patient_unanswered(workdir, 
                     conversation.result()
 
     assert balancer.interrupted > 0  # the kills did hit messages in flight
-    servers.ROOT.joinpath("results").mkdir(exist_ok=True)
-    with servers.ROOT.joinpath("results", "SCALE.md").open("a") as report:
+    PROJECT_ROOT.joinpath("results").mkdir(exist_ok=True)
+    with PROJECT_ROOT.joinpath("results", "SCALE.md").open("a") as report:
         report.write(
             f"- failover: {REPLICA_KILLS} replica kills, {sum(map(len, sent.values()))} messages, "
             f"{balancer.interrupted} of them interrupted mid-answer and resent\n"

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import time
 
+from contract import PROJECT_ROOT
 from tests.harness import servers
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -31,7 +32,7 @@ class Terminal:
     def __init__(self, command: list, env: dict) -> None:
         self.main, secondary = pty.openpty()
         self.process = subprocess.Popen(
-            command, cwd=servers.ROOT, env=env, stdin=secondary, stdout=secondary, stderr=secondary,
+            command, cwd=PROJECT_ROOT, env=env, stdin=secondary, stdout=secondary, stderr=secondary,
             start_new_session=True,
         )  # fmt: skip
         os.close(secondary)

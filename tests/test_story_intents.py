@@ -17,6 +17,7 @@ import pytest
 import yaml
 from rasa.core.agent import Agent
 
+from contract import PROJECT_ROOT
 from tests.harness import servers
 
 ANNOTATION = re.compile(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))")
@@ -24,7 +25,7 @@ ANNOTATION = re.compile(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))")
 
 def labelled_lines() -> List[Tuple[str, str, List[Tuple[str, str]]]]:
     """(text, intent, [(entity, value)]) for every user step of the test stories."""
-    stories = yaml.safe_load((servers.ROOT / "tests" / "test_stories.yml").read_text(encoding="utf-8"))
+    stories = yaml.safe_load((PROJECT_ROOT / "tests" / "test_stories.yml").read_text(encoding="utf-8"))
     found = []
     for story in stories["stories"]:
         for step in story["steps"]:

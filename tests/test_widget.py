@@ -14,10 +14,11 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from contract import PROJECT_ROOT
 from tests.conftest import ARTIFACTS, serious_accessibility_violations
 from tests.harness import servers
 
-DIST = servers.ROOT / "widget" / "dist"
+DIST = PROJECT_ROOT / "widget" / "dist"
 QUALIFIED = "qualified medical professional"
 URGENT = "call 911 or go to the nearest emergency department"
 TIMEOUT = 30_000  # ms; the first answer after a (re)start loads the model's components

@@ -16,9 +16,10 @@ from typing import Iterator, List, Optional, Tuple
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+from contract import PROJECT_ROOT
+
 BIN = Path(sys.executable).parent
-MODEL = ROOT / "models" / "clinic.tar.gz"
+MODEL = PROJECT_ROOT / "models" / "clinic.tar.gz"
 ENV = {
     **os.environ,
     "RASA_TELEMETRY_ENABLED": "false",
@@ -55,7 +56,7 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
 
 @contextmanager
 def running(
-    command: List[str], health_url: str, log: Path, cwd: Path = ROOT, env: Optional[dict] = None
+    command: List[str], health_url: str, log: Path, cwd: Path = PROJECT_ROOT, env: Optional[dict] = None
 ) -> Iterator[subprocess.Popen]:
     """Runs a server until the block ends, stopping it even when the block fails."""
     with log.open("w") as output:
@@ -124,8 +125,8 @@ def rasa_server(
     database: Path,
     action_url: Optional[str] = None,
     model: Path = MODEL,
-    project: Path = ROOT,
-    credentials: Path = ROOT / "credentials.yml",
+    project: Path = PROJECT_ROOT,
+    credentials: Path = PROJECT_ROOT / "credentials.yml",
     cors: Optional[List[str]] = None,
     port: Optional[int] = None,
     tracker_store_url: str = "",
@@ -154,7 +155,7 @@ def rasa_server(
     log = workdir / f"rasa-{port}.log"
     env = {
         **ENV,
-        "PYTHONPATH": str(ROOT),  # the stores the endpoints file names, from any project's folder
+        "PYTHONPATH": str(PROJECT_ROOT),  # the stores the endpoints file names, from any project's folder
         "CORS_ORIGINS": " ".join(cors or []),
         "TRACKER_STORE_URL": tracker_store_url,
         "LOCK_STORE_URL": lock_store_url,

@@ -1,6 +1,6 @@
 """Checks what `rasa run` needs before it starts, and names the fix for anything missing.
 
-    python -m scripts.preflight --model models/clinic.tar.gz --endpoints endpoints.yml
+    python -m stores.preflight --model models/clinic.tar.gz --endpoints endpoints.yml
 
 Rasa itself would start without the model (answering nothing useful) or fail on an unusable tracker
 store with a stack trace. Exits 2 with one line per problem; otherwise says what Rasa will use.
@@ -16,8 +16,7 @@ from typing import List, Optional
 
 import sqlalchemy as sa
 
-from review.config import tracker_store_url
-from stores.tracker_store import UnusableTrackerStore, check_sqlite_file
+from stores.locations import UnusableTrackerStore, check_sqlite_file, configured_tracker_store_url
 
 
 def problems(model: Path, endpoints: Path) -> List[str]:
@@ -25,7 +24,7 @@ def problems(model: Path, endpoints: Path) -> List[str]:
     found = []
     if not model.is_file():
         found.append(f"The model {model} does not exist: train it with `make train`.")
-    url = sa.engine.make_url(tracker_store_url(endpoints))
+    url = configured_tracker_store_url(endpoints)
     try:
         if url.drivername.startswith("sqlite"):
             check_sqlite_file(Path(url.database).resolve())
@@ -54,7 +53,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         print(f"Cannot start: {problem}", file=sys.stderr)
     if found:
         sys.exit(2)
-    url = sa.engine.make_url(tracker_store_url(args.endpoints)).render_as_string(hide_password=True)
+    url = configured_tracker_store_url(args.endpoints).render_as_string(hide_password=True)
     locks = sa.engine.make_url(os.environ["LOCK_STORE_URL"]) if os.environ.get("LOCK_STORE_URL") else None
     print(f"Model: {args.model}")
     print(f"Conversations kept in: {url}")
