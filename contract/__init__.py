@@ -1,9 +1,9 @@
 """The names the assistant and the staff review app agree on, in one place.
 
 The review app reads what the assistant wrote into the tracker store: intent names, the keys the NLU
-pipeline adds to a parsed message, the metadata of a bot reply. Spelled here once and imported on both
-sides (components/, actions/, review/, scripts/), a rename breaks a test, not the review app's flags
-(tests/test_contract.py).
+pipeline adds to a parsed message, the metadata of a bot reply, a patient's feedback on an answer.
+Spelled here once and imported on both sides (components/, actions/, channels/, review/, scripts/), a
+rename breaks a test, not the review app's flags (tests/test_contract.py).
 """
 
 from __future__ import annotations
@@ -31,6 +31,13 @@ OTHER_QUESTIONS_KEY = "other_questions"  # the other topic intents of a message 
 # What a bot reply carries in its metadata (actions/actions.py)
 FACTS_KEY = "facts"  # the ids of the cards it cites (knowledge/facts.yml)
 GAPS_KEY = "gaps"  # what it says the article doesn't cover
+
+# A patient's feedback on an informational answer (channels/socketio.py): a slot set to
+# {HELPFUL_KEY: bool, ANSWER_AT_KEY: the timestamp of the answer's bot event}, once per click; the
+# latest for an answer is the patient's last word
+ANSWER_FEEDBACK_SLOT = "answer_feedback"
+HELPFUL_KEY = "helpful"
+ANSWER_AT_KEY = "answer_at"
 
 # The treatment values of the `treatment` entity and slot
 BOTOX, FILLER, BOTH = "botox", "filler", "both"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import uuid
+from contextlib import closing
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from contract import PROJECT_ROOT
+from contract import ANSWER_FEEDBACK_SLOT, PROJECT_ROOT
 from tests.harness import servers
 
 Chat = Callable[..., List[Dict[str, Any]]]
@@ -78,3 +81,17 @@ def serious_accessibility_violations(page) -> List[Dict[str, Any]]:
         for v in violations
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def stored_events(database: Path, sender: str, type_name: str) -> List[Dict[str, Any]]:
+    """The conversation's events of one type, oldest first, straight from the tracker store's SQLite file."""
+    with closing(sqlite3.connect(database)) as db:
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = ? ORDER BY id", (sender, type_name)
+        ).fetchall()
+    return [json.loads(data) for (data,) in rows]
+
+
+def stored_feedback(database: Path, sender: str) -> List[Dict[str, Any]]:
+    """The values of the conversation's feedback slot events, oldest first."""
+    return [e["value"] for e in stored_events(database, sender, "slot") if e["name"] == ANSWER_FEEDBACK_SLOT]

@@ -25,6 +25,9 @@ SHARED = [
     contract.TOPIC_INTENT_PREFIX,
     contract.SYMPTOMS_MENTIONED_KEY,
     contract.OTHER_QUESTIONS_KEY,
+    contract.ANSWER_FEEDBACK_SLOT,
+    contract.HELPFUL_KEY,
+    contract.ANSWER_AT_KEY,
 ]
 
 

@@ -6,12 +6,15 @@ A real python-socketio client talks to the real Rasa server (long-polling, as br
 from __future__ import annotations
 
 import queue
-from typing import Any, Iterator, List, Optional, Tuple
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import socketio
 
 from channels.checks import MAX_MESSAGE_LENGTH, MAX_SENDER_LENGTH
+from contract import FACTS_KEY, GAPS_KEY
+from tests.conftest import stored_events, stored_feedback
 
 WAIT = 60  # s; the first answer loads the model's components
 
@@ -22,7 +25,7 @@ class Client:
     def __init__(self, url: str) -> None:
         self.events: "queue.Queue[Tuple[str, Any]]" = queue.Queue()
         self.sio = socketio.Client(reconnection=False)
-        for name in ("session_confirm", "bot_uttered", "input_error"):
+        for name in ("session_confirm", "bot_uttered", "input_error", "feedback_received"):
             self.sio.on(name, lambda data, name=name: self.events.put((name, data)))
         self.sio.connect(url, transports=["polling"], wait_timeout=WAIT)
 
@@ -35,13 +38,30 @@ class Client:
         assert name == "session_confirm"
         return confirmed["session_id"], confirmed["session_token"]
 
-    def answers(self, session_id: str, question: str, expected: str) -> None:
+    def answers(self, session_id: str, question: str, expected: str) -> List[Dict[str, Any]]:
+        """Asks a question; returns the bot's messages up to the one holding `expected`."""
         self.sio.emit("user_uttered", {"message": question, "session_id": session_id})
-        replies: List[str] = []
-        while not any(expected in text for text in replies):
+        replies: List[Dict[str, Any]] = []
+        while not any(expected in reply["text"] for reply in replies):
             name, data = self.next_event()
             assert name == "bot_uttered", (name, data)
-            replies.append(data["text"])
+            replies.append(data)
+        return replies
+
+    def answer(self, session_id: str, question: str) -> str:
+        """Asks a question; returns the answer's whole text, from the message marking it for feedback."""
+        self.sio.emit("user_uttered", {"message": question, "session_id": session_id})
+        while True:
+            name, data = self.next_event()
+            assert name == "bot_uttered", (name, data)
+            if data.get("informational"):
+                assert data["informational"] is True and data["answer"].endswith(data["text"])
+                assert not {FACTS_KEY, GAPS_KEY, "metadata"} & set(data)  # they stay on the server
+                return data["answer"]
+
+    def rate(self, session_id: str, answer: Any, helpful: Any) -> Tuple[str, Any]:
+        self.sio.emit("feedback_given", {"session_id": session_id, "answer": answer, "helpful": helpful})
+        return self.next_event()
 
 
 @pytest.fixture
@@ -112,3 +132,89 @@ def test_malformed_events_get_an_input_error_and_the_session_goes_on(client: Cli
     client.sio.emit("user_uttered", {"message": "hi", "session_id": session_id, "metadata": "not a dict"})
     name, reply = client.next_event()
     assert name == "bot_uttered" and reply["text"]
+
+
+def the_answer_at(database: Path, session_id: str, answer: str) -> float:
+    """The timestamp of the conversation's latest bot event with this text."""
+    return [e for e in stored_events(database, session_id, "bot") if e["text"] == answer][-1]["timestamp"]
+
+
+def test_feedback_on_an_answer_is_stored_in_the_tracker_store(client: Client, database: Path) -> None:
+    session_id, _ = client.start_session()
+    answer = client.answer(session_id, "how long does botox last")
+    assert "three to four months" in answer
+
+    stored = client.rate(session_id, answer, False)
+    assert stored == ("feedback_received", {"answer": answer, "helpful": False})
+    answer_at = the_answer_at(database, session_id, answer)
+    assert stored_feedback(database, session_id) == [{"helpful": False, "answer_at": answer_at}]
+
+    # a change of mind is another event: the latest wins
+    stored = client.rate(session_id, answer, True)
+    assert stored == ("feedback_received", {"answer": answer, "helpful": True})
+    assert stored_feedback(database, session_id) == [
+        {"helpful": False, "answer_at": answer_at},
+        {"helpful": True, "answer_at": answer_at},
+    ]
+    client.answers(session_id, "and fillers?", "three to twelve months")  # the same context
+
+
+def test_only_answers_from_the_article_are_marked_for_feedback(client: Client) -> None:
+    session_id, _ = client.start_session()
+    greeting = client.answers(session_id, "/greet", "What would you like to know")
+    red_flag = "my lips went white and hurt badly after filler yesterday"
+    urgent_care = client.answers(session_id, red_flag, "Once you're safe")
+    assert "911" in urgent_care[0]["text"]
+    assert not any("informational" in reply or "answer" in reply for reply in greeting + urgent_care)
+
+
+def test_feedback_naming_another_patients_conversation_is_refused(
+    rasa_url: str, client: Client, database: Path
+) -> None:
+    session_id, _ = client.start_session()
+    answer = client.answer(session_id, "what is botox")
+    intruder = Client(rasa_url)
+    try:
+        name, reply = intruder.rate(session_id, answer, False)  # before asking for any session
+        assert name == "input_error" and reply["event"] == "feedback_given"
+        intruder.start_session()
+        assert intruder.rate(session_id, answer, False)[0] == "input_error"
+        assert stored_feedback(database, session_id) == []
+        client.answers(session_id, "how long does it last?", "three to four months")
+    finally:
+        intruder.sio.eio.disconnect(abort=True)
+
+
+@pytest.mark.parametrize(
+    "feedback",
+    [
+        pytest.param(lambda answer: {"answer": answer, "helpful": "yes"}, id="helpful-yes"),
+        pytest.param(lambda answer: {"answer": answer, "helpful": 0}, id="helpful-0"),
+        pytest.param(lambda answer: {"answer": answer}, id="no-helpful"),
+        pytest.param(lambda answer: {"helpful": True}, id="no-answer"),
+        pytest.param(lambda answer: {"answer": "", "helpful": True}, id="empty-answer"),
+        pytest.param(lambda answer: {"answer": ["a", "list"], "helpful": True}, id="list-answer"),
+        pytest.param(lambda answer: {"answer": "Botox lasts forever.", "helpful": True}, id="never-said"),
+        pytest.param(lambda answer: {"answer": answer + " ", "helpful": True}, id="not-exactly-said"),
+        pytest.param(lambda answer: {"answer": "x" * 100_000, "helpful": True}, id="100kB-answer"),
+    ],
+)
+def test_malformed_feedback_gets_an_input_error_and_stores_nothing(
+    client: Client, database: Path, feedback
+) -> None:
+    session_id, _ = client.start_session()
+    answer = client.answer(session_id, "how long does botox last")
+    client.sio.emit("feedback_given", {"session_id": session_id, **feedback(answer)})
+    name, reply = client.next_event()
+    assert name == "input_error" and reply["error"] and reply["event"] == "feedback_given"
+    assert stored_feedback(database, session_id) == []
+    client.answers(session_id, "and fillers?", "three to twelve months")
+
+
+def test_feedback_on_something_the_assistant_said_that_is_not_an_answer_is_refused(
+    client: Client, database: Path
+) -> None:
+    session_id, _ = client.start_session()
+    greeting = client.answers(session_id, "/greet", "What would you like to know")[-1]["text"]
+    assert client.rate(session_id, greeting, True)[0] == "input_error"
+    assert stored_feedback(database, session_id) == []

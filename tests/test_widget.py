@@ -14,8 +14,8 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from contract import PROJECT_ROOT
-from tests.conftest import ARTIFACTS, serious_accessibility_violations
+from contract import FACTS_KEY, PROJECT_ROOT
+from tests.conftest import ARTIFACTS, serious_accessibility_violations, stored_events, stored_feedback
 from tests.harness import servers
 
 DIST = PROJECT_ROOT / "widget" / "dist"
@@ -119,6 +119,17 @@ def conversation(page: Page) -> str:
     return widget(page).get_by_role("log").inner_text()
 
 
+def feedback(page: Page) -> Locator:
+    """The "was this answer helpful?" groups under the informational answers."""
+    return widget(page).get_by_role("group", name="Was this answer helpful?")
+
+
+def session_id(page: Page) -> str:
+    """The conversation id the widget keeps in the tab's sessionStorage."""
+    key = next(k for k in page.evaluate("Object.keys(sessionStorage)") if k.startswith("clinic-chat:"))
+    return page.evaluate("key => JSON.parse(sessionStorage.getItem(key)).sessionId", key)
+
+
 def test_answers_a_question_and_a_quick_reply(page: Page) -> None:
     open_chat(page)
     ask(page, "How long does Botox last?", "three to four months", QUALIFIED)
@@ -156,8 +167,44 @@ def test_markup_is_shown_as_text(page: Page) -> None:
 def test_a_red_flag_gets_the_urgent_care_reply(page: Page) -> None:
     open_chat(page)
     before = bot_messages(page).count()
-    ask(page, "my lips went white and hurt badly after filler yesterday", URGENT)
+    ask(page, "my lips went white and hurt badly after filler yesterday", URGENT, "Once you're safe")
     assert URGENT in bot_messages(page).all_inner_texts()[before]  # the urgent-care reply comes first
+    expect(feedback(page)).to_have_count(0)  # nor under the greeting: only answers from the article
+
+
+def test_a_patient_rates_an_answer_with_the_keyboard_and_it_is_stored(page: Page, widget_database) -> None:
+    open_chat(page)
+    ask(page, "How long does Botox last?", "three to four months", QUALIFIED)
+    expect(feedback(page)).to_have_count(1)
+    helpful = feedback(page).get_by_role("button", name="This answer was helpful", exact=True)
+    not_helpful = feedback(page).get_by_role("button", name="This answer was not helpful", exact=True)
+    expect(not_helpful).to_have_text("Not helpful")
+    expect(not_helpful).to_have_attribute("aria-pressed", "false")
+
+    widget(page).get_by_role("button", name="Close chat").focus()
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if not_helpful.evaluate("button => button.getRootNode().activeElement === button"):
+            break
+    expect(not_helpful).to_be_focused()
+    assert not_helpful.evaluate("b => getComputedStyle(b).outlineStyle") == "solid"  # visible focus
+    page.keyboard.press("Enter")
+    expect(feedback(page)).to_contain_text("Thanks for your feedback")
+    expect(not_helpful).to_have_attribute("aria-pressed", "true")
+    expect(helpful).to_have_attribute("aria-pressed", "false")
+
+    conversation_id = session_id(page)
+    answer = [
+        e for e in stored_events(widget_database, conversation_id, "bot") if e["metadata"].get(FACTS_KEY)
+    ][-1]
+    assert "three to four months" in answer["text"]
+    assert stored_feedback(widget_database, conversation_id) == [
+        {"helpful": False, "answer_at": answer["timestamp"]}
+    ]
+    page.reload()  # the rating stays shown
+    expect(feedback(page).get_by_role("button", name="This answer was not helpful")).to_have_attribute(
+        "aria-pressed", "true"
+    )
 
 
 def test_keyboard_only_open_type_send_close(page: Page) -> None:
@@ -211,10 +258,17 @@ def test_screenshots(page: Page, width: int, height: int) -> None:
 
 
 @pytest.mark.parametrize("width, height", [(1280, 800), (375, 812)])
-def test_axe_finds_no_serious_accessibility_violation_with_an_answer_shown(page: Page, width, height) -> None:
+def test_axe_finds_no_serious_accessibility_violation_with_an_answer_and_its_feedback_buttons_shown(
+    page: Page, width, height
+) -> None:
     page.set_viewport_size({"width": width, "height": height})
     open_chat(page)
     ask(page, "how long does botox last", "three to four months")
+    rating = feedback(page).get_by_role("button", name="This answer was helpful", exact=True)
+    expect(rating).to_be_visible()
+    assert serious_accessibility_violations(page) == []
+    rating.click()  # and with a choice pressed
+    expect(feedback(page)).to_contain_text("Thanks for your feedback")
     assert serious_accessibility_violations(page) == []
 
 

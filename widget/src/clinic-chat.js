@@ -9,6 +9,10 @@
  * The conversation id, the token that proves this tab was given it, and the transcript are kept in
  * sessionStorage, so a reload restores them but they end with the browser tab: the tracker store on the
  * server is the only lasting copy.
+ *
+ * Under each informational answer (the server marks them), "Helpful" / "Not helpful" buttons send the
+ * rating with the answer's text (`feedback_given`); the server keeps it in the tracker store and says so
+ * (`feedback_received`), and only then is the choice shown as pressed, with thanks.
  */
 
 var script = document.currentScript;
@@ -29,6 +33,10 @@ var options = {
 // The one payload the server accepts without having offered it as a button (components/rasa_patches.py)
 var OPENING_PAYLOAD = "/greet";
 var storageKey = "clinic-chat:" + options.server;
+var FEEDBACK_CHOICES = [
+  { helpful: true, text: "Helpful", label: "This answer was helpful" },
+  { helpful: false, text: "Not helpful", label: "This answer was not helpful" },
+];
 
 var STYLE = [
   ":host { all: initial; }",
@@ -65,6 +73,13 @@ var STYLE = [
   ".replies button { border: 1px solid var(--accent); color: var(--accent); background: #fff;",
   "  border-radius: 16px; padding: 5px 12px; cursor: pointer; font-size: 14px; }",
   ".replies button:hover { background: var(--accent); color: #fff; }",
+  ".feedback { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; align-self: flex-start;",
+  "  font-size: 13px; color: #5f6b7a; }",
+  ".feedback button { border: 1px solid #c7ced6; color: #1f2933; background: #fff; border-radius: 12px;",
+  "  padding: 2px 10px; cursor: pointer; font-size: 13px; }",
+  ".feedback button:hover { border-color: var(--accent); color: var(--accent); }",
+  ".feedback button[aria-pressed='true'] { background: var(--accent); border-color: var(--accent);",
+  "  color: #fff; }",
   ".typing { align-self: flex-start; display: flex; gap: 4px; padding: 12px; background: #fff;",
   "  border: 1px solid #e3e6ea; border-radius: 14px; }",
   ".typing span { width: 7px; height: 7px; border-radius: 50%; background: #9aa5b1;",
@@ -223,6 +238,8 @@ function start() {
   var socket = io(options.server, { transports: ["websocket", "polling"], tryAllTransports: true });
   var ready = false; // connected and the session confirmed
   var typingTimer = null;
+  var feedbackViews = new WeakMap(); // a feedback entry -> its buttons and note, to update in place
+  var rated = null; // the feedback entry last sent, for a refusal (which doesn't say which)
 
   function scrollDown() {
     ui.log.scrollTop = ui.log.scrollHeight;
@@ -242,11 +259,51 @@ function start() {
       ui.log.insertBefore(group, ui.typing.parentNode ? ui.typing : null);
       return;
     }
+    if (entry.who === "feedback") {
+      ui.log.insertBefore(feedbackGroup(entry), ui.typing.parentNode ? ui.typing : null);
+      return;
+    }
     var item = element("div", { class: "msg " + entry.who });
     var speaker = { bot: "Assistant: ", user: "You: ", system: "" }[entry.who];
     if (speaker) item.appendChild(element("span", { class: "sr-only" }, speaker));
     appendWithLinks(item, entry.text);
     ui.log.insertBefore(item, ui.typing.parentNode ? ui.typing : null);
+  }
+
+  function feedbackGroup(entry) {
+    var group = element("div", {
+      class: "feedback",
+      role: "group",
+      "aria-label": "Was this answer helpful?",
+    });
+    var buttons = FEEDBACK_CHOICES.map(function (choice) {
+      var button = element("button", { type: "button", "aria-label": choice.label }, choice.text);
+      button.addEventListener("click", function () {
+        rate(entry, choice.helpful);
+      });
+      group.appendChild(button);
+      return button;
+    });
+    var note = element("span");
+    group.appendChild(note);
+    feedbackViews.set(entry, { buttons: buttons, note: note });
+    showRating(entry);
+    return group;
+  }
+
+  // `entry.helpful` is set once the server has stored it: the pressed button is the stored rating
+  function showRating(entry) {
+    var view = feedbackViews.get(entry);
+    view.buttons.forEach(function (button, index) {
+      button.setAttribute("aria-pressed", String(entry.helpful === FEEDBACK_CHOICES[index].helpful));
+    });
+    view.note.textContent = typeof entry.helpful === "boolean" ? "Thanks for your feedback" : "";
+  }
+
+  function rate(entry, helpful) {
+    if (!ready) return;
+    rated = entry;
+    socket.emit("feedback_given", { session_id: state.sessionId, answer: entry.answer, helpful: helpful });
   }
 
   function renderAll() {
@@ -364,13 +421,32 @@ function start() {
   socket.on("bot_uttered", function (message) {
     showTyping(false);
     if (message && typeof message.text === "string" && message.text) add({ who: "bot", text: message.text });
+    if (message && message.informational === true && typeof message.answer === "string") {
+      add({ who: "feedback", answer: message.answer, helpful: null }); // before the replies: add drops them
+    }
     var replies = (message && message.quick_replies) || [];
     replies = replies.filter(function (reply) {
       return reply && typeof reply.title === "string" && typeof reply.payload === "string";
     });
     if (replies.length) add({ who: "replies", replies: replies });
   });
-  socket.on("input_error", function () {
+  socket.on("feedback_received", function (stored) {
+    // the latest answer with that text, as on the server
+    for (var index = state.log.length - 1; index >= 0; index--) {
+      var entry = state.log[index];
+      if (stored && entry.who === "feedback" && entry.answer === stored.answer) {
+        entry.helpful = stored.helpful === true;
+        saveState(state);
+        showRating(entry);
+        return;
+      }
+    }
+  });
+  socket.on("input_error", function (refusal) {
+    if (refusal && refusal.event === "feedback_given") {
+      if (rated) feedbackViews.get(rated).note.textContent = "Sorry, your feedback couldn't be saved.";
+      return;
+    }
     showTyping(false);
     add({ who: "system", text: "That message couldn't be sent. Please try a shorter question." });
   });
