@@ -62,7 +62,7 @@ lint: install ## ruff (lint, format, Google docstrings) on every package; mypy t
 	$(BIN)/mypy
 
 validate: install ## Check the training data, domain and config (rasa data validate)
-	$(BIN)/python scripts/validate.py
+	$(BIN)/python -m scripts.validate
 
 train: install ## Train the model; components whose inputs are unchanged come from Rasa's cache
 	$(RASA) train --fixed-model-name clinic
