@@ -1,4 +1,4 @@
-"""The review app (Starlette + Jinja2): login, conversation list, transcript, dashboard, export, audit log.
+"""The review app (Starlette + Jinja2): login, conversation list, transcript, inbox, dashboard, export, audit.
 
 The handlers are module-level functions; what they share (settings, the database engine, the login
 throttle) lives on `app.state`, set by `create_app`.
@@ -28,7 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from review import auth, export, queries, schema, summary
+from review import auth, corrections, export, queries, schema, summary
 from review.config import Settings
 from review.export import iso
 from review.redact import redact
@@ -76,10 +76,10 @@ def user_of(request: Request) -> str:
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
     """Renders a template with what every page needs: the user, the CSRF token, the flags' labels."""
+    context.setdefault("flag_labels", summary.FLAGS)
     context.update(
         user=user_of(request) or None,
         csrf_token=auth.csrf_token(request.session),
-        flag_labels=summary.FLAGS,
         low_confidence=settings_of(request).low_confidence,
         urlencode=lambda params: urlencode(params, doseq=True),
     )
@@ -218,6 +218,47 @@ async def mark_reviewed(request: Request) -> Response:
     return RedirectResponse(f"/conversations/{quote(sender_id, safe='')}", status_code=303)
 
 
+def inbox(request: Request) -> Response:
+    """What the assistant didn't understand, grouped and most frequent first, each with a correction form."""
+    filters, settings, engine = filters_of(request), settings_of(request), engine_of(request)
+    status = request.query_params.get("status") or "open"
+    if not set(filters.flags) <= set(queries.INBOX_REASONS):
+        raise HTTPException(400, f"The inbox's reasons are {', '.join(queries.INBOX_REASONS)}.")
+    if status not in queries.INBOX_STATUSES:
+        raise HTTPException(400, f"The status must be one of {', '.join(queries.INBOX_STATUSES)}.")
+    summary.sync(engine)
+    with engine.connect() as connection:
+        result = queries.inbox(connection, filters, status, settings.low_confidence, settings.page_size)
+        choices = sorted(queries.intents(connection))
+        named_gaps = queries.gap_topics(connection)
+    audit(request, "inbox", {"filters": filters.query(), "status": status})  # it shows patients' messages
+    return page(
+        request, "inbox.html", filters=filters, status=status, result=result, intents=choices,
+        flag_labels={reason: summary.FLAGS[reason] for reason in queries.INBOX_REASONS},
+        correctable=corrections.correctable_intents(), gap_suggestions=corrections.suggestions(named_gaps),
+        describe=corrections.describe, list_text_length=LIST_TEXT_LENGTH,
+    )  # fmt: skip
+
+
+async def correct(request: Request) -> Response:
+    """Labels a group of near-identical messages with what it should have been (over any earlier label)."""
+    form = await checked_form(request)
+    event_id = str(form.get("event_id") or "")
+    if not re.fullmatch(r"[0-9]{1,18}", event_id):
+        raise HTTPException(400, "Say which message to correct.")
+    try:
+        values = corrections.checked(form)
+    except corrections.CorrectionError as error:
+        raise HTTPException(400, str(error)) from error
+    with engine_of(request).begin() as connection:
+        if queries.save_correction(connection, int(event_id), values, user_of(request)) is None:
+            raise HTTPException(404, "No such patient message.")
+        queries.record(connection, user_of(request), "correct", {"message": int(event_id), **values})
+    back = str(form.get("back") or "")
+    # back to the inbox page it came from, never elsewhere
+    return RedirectResponse(back if re.match(r"^/inbox(\?[^#]*)?$", back) else "/inbox", status_code=303)
+
+
 def dashboard(request: Request) -> Response:
     """Figures over the filtered conversations: intents, treatments, flags, the article's gaps."""
     filters, engine = filters_of(request), engine_of(request)
@@ -310,6 +351,8 @@ ROUTES = [
     Route("/conversations/{sender_id:path}/notes", add_note, methods=["POST"]),
     Route("/conversations/{sender_id:path}/review", mark_reviewed, methods=["POST"]),
     Route("/conversations/{sender_id:path}", conversation),
+    Route("/inbox", inbox),
+    Route("/inbox/corrections", correct, methods=["POST"]),
     Route("/dashboard", dashboard),
     Route("/export", download, methods=["POST"]),
     Route("/audit", audit_page),

@@ -11,7 +11,16 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import sqlalchemy as sa
 
-from contract import FACTS_KEY, GAPS_KEY, RED_FLAGS_KEY, SYMPTOMS_MENTIONED_KEY, TREATMENTS
+from contract import (
+    ANSWER_AT_KEY,
+    ANSWER_FEEDBACK_SLOT,
+    FACTS_KEY,
+    GAPS_KEY,
+    HELPFUL_KEY,
+    RED_FLAGS_KEY,
+    SYMPTOMS_MENTIONED_KEY,
+    TREATMENTS,
+)
 from review import schema
 from review.summary import FLAGS, is_payload, turn_of
 
@@ -164,7 +173,11 @@ def list_conversations(
 
 def flags_of(row: Mapping[str, Any], low_confidence: float) -> List[str]:
     """The flags a review_conversations row raises."""
-    raised = [flag for flag in ("red_flag", "symptom_mentioned", "fallback", "gap", "handoff") if row[flag]]
+    raised = [
+        flag
+        for flag in ("red_flag", "symptom_mentioned", "fallback", "gap", "handoff", "not_helpful")
+        if row[flag]
+    ]
     if row["min_confidence"] is not None and row["min_confidence"] < low_confidence:
         raised.append("low_confidence")
     return raised
@@ -197,9 +210,14 @@ def transcript(connection: sa.engine.Connection, sender_id: str) -> Tuple[List[M
     )
     messages: List[Message] = []
     slots: Dict[str, Any] = {}
+    answers: Dict[float, Message] = {}  # the assistant's messages by their event's timestamp
     for row in rows:
         event = json.loads(row.data or "{}")
-        if row.type_name == "slot":
+        if row.type_name == "slot" and event.get("name") == ANSWER_FEEDBACK_SLOT:
+            rating = event.get("value") or {}
+            if isinstance(rating, dict) and rating.get(ANSWER_AT_KEY) in answers:
+                answers[rating[ANSWER_AT_KEY]].details["helpful"] = bool(rating.get(HELPFUL_KEY))
+        elif row.type_name == "slot":
             slots[event.get("name")] = event.get("value")
         elif row.type_name == "user":
             turn = turn_of(row.id, row.timestamp, event)  # read as the summaries read it
@@ -226,8 +244,10 @@ def transcript(connection: sa.engine.Connection, sender_id: str) -> Tuple[List[M
                 "gaps": metadata.get(GAPS_KEY) or [],
                 "response": metadata.get("utter_action"),
                 "buttons": [b.get("title") for b in buttons],
+                "helpful": None,  # the patient's rating, if they gave one
             }
             messages.append(Message(row.id, row.timestamp, "assistant", event.get("text") or "", details))
+            answers[event.get("timestamp", row.timestamp)] = messages[-1]
     return messages, slots
 
 
@@ -274,7 +294,10 @@ def record(connection: sa.engine.Connection, username: str, action: str, detail:
     )
 
 
-AUDIT_ACTIONS = ("login", "login_failed", "logout", "list", "dashboard", "view", "note", "review", "export")
+AUDIT_ACTIONS = (
+    "login", "login_failed", "logout", "list", "dashboard", "view", "note", "review", "export", "inbox",
+    "correct", "export_training",
+)  # fmt: skip
 
 
 def audit_log(
@@ -301,6 +324,8 @@ class Dashboard:
     red_flags_per_day: List[Tuple[str, int]]
     by_topic: List[Tuple[str, Dict[str, int]]]
     gaps: List[Tuple[str, int]]
+    # (intent, treatment, answers rated, rated not helpful), the most often unhelpful first
+    not_helpful: List[Tuple[str, str, int, int]] = field(default_factory=list)
 
 
 def dashboard(connection: sa.engine.Connection, filters: Filters, low_confidence: float) -> Dashboard:
@@ -327,13 +352,20 @@ def dashboard(connection: sa.engine.Connection, filters: Filters, low_confidence
         .group_by(t.intent, t.treatment)
     ):
         by_topic.setdefault(intent, {})[treatment or "none"] = count
-    question = sa.func.lower(t.gap_question)
+    question = sa.func.lower(t.text)
     gaps = connection.execute(
         sa.select(question, sa.func.count().label("n"))
-        .where(t.gap_question.isnot(None), *in_scope)
+        .where(t.gap.is_(True), t.text.isnot(None), *in_scope)
         .group_by(question)
         .order_by(sa.desc("n"), question)
         .limit(25)
+    ).all()
+    unhelpful = sa.func.sum(sa.case((t.helpful.is_(False), 1), else_=0))
+    rated = connection.execute(
+        sa.select(t.intent, t.treatment, sa.func.count().label("rated"), unhelpful.label("unhelpful"))
+        .where(t.helpful.isnot(None), *in_scope)
+        .group_by(t.intent, t.treatment)
+        .order_by(sa.desc("unhelpful"), sa.desc("rated"))
     ).all()
     start, end = _period(filters, [r[0] for r in per_day])
     return Dashboard(
@@ -341,6 +373,7 @@ def dashboard(connection: sa.engine.Connection, filters: Filters, low_confidence
         red_flags_per_day=_every_day(red_flags, start, end),
         by_topic=sorted(by_topic.items(), key=lambda item: -sum(item[1].values())),
         gaps=[tuple(r) for r in gaps],
+        not_helpful=[(intent or "-", treatment or "none", n, bad) for intent, treatment, n, bad in rated],
     )
 
 
@@ -379,3 +412,182 @@ def export_conversations(
         }
         for sender in chunk:
             yield rows[sender], transcript(connection, sender)[0]
+
+
+# Why a patient's message is in the inbox: the assistant didn't understand it, or the patient said so
+INBOX_REASONS = ("fallback", "low_confidence", "gap", "not_helpful")
+INBOX_STATUSES = ("open", "corrected", "all")
+
+
+@dataclass
+class InboxGroup:
+    """Near-identical patient messages the assistant missed: how often, the latest one, its correction."""
+
+    key: str
+    count: int
+    last_at: float
+    event_id: int  # the latest message of the group, the one shown and corrected
+    sender_id: str
+    text: str
+    intent: Optional[str]
+    confidence: Optional[float]
+    treatment: Optional[str]
+    reasons: List[str]
+    correction: Optional[Mapping[str, Any]] = None
+
+
+@dataclass
+class InboxPage:
+    """One page of the inbox."""
+
+    groups: List[InboxGroup]
+    total: int
+    page: int
+    pages: int
+
+
+def _inbox_conditions(filters: Filters, status: str, low_confidence: float) -> List[Any]:
+    """The WHERE conditions on review_turns: typed messages with any of the reasons, and the filters."""
+    t = schema.turns.c
+    reason = {
+        "fallback": t.fallback.is_(True),
+        "low_confidence": t.confidence < low_confidence,
+        "gap": t.gap.is_(True),
+        "not_helpful": t.helpful.is_(False),
+    }
+    where = [t.group_key.isnot(None), sa.or_(*(reason[r] for r in filters.flags or INBOX_REASONS))]
+    if filters.since:
+        where.append(t.at >= _timestamp(filters.since))
+    if filters.until:
+        where.append(t.at < _timestamp(filters.until + timedelta(days=1)))
+    if filters.intent:
+        where.append(t.intent == filters.intent)
+    if filters.treatment:
+        where.append(t.treatment == filters.treatment)
+    if filters.text:
+        escaped = filters.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(sa.func.lower(t.text).like(f"%{escaped}%", escape="\\"))
+    corrected = t.group_key.in_(sa.select(schema.corrections.c.group_key))
+    if status == "open":
+        where.append(sa.not_(corrected))
+    elif status == "corrected":
+        where.append(corrected)
+    return where
+
+
+def inbox(
+    connection: sa.engine.Connection, filters: Filters, status: str, low_confidence: float, page_size: int
+) -> InboxPage:
+    """Groups of near-identical messages the assistant missed, most frequent first, then most recent.
+
+    A message is in when it fell back, had low confidence, got a gap answer or a "not helpful" (any of
+    them, or of the reasons `filters.flags` picks).
+    """
+    t, k = schema.turns.c, schema.corrections.c
+    where = _inbox_conditions(filters, status, low_confidence)
+
+    def any_of(condition: Any) -> Any:
+        return sa.func.max(sa.case((condition, 1), else_=0))
+
+    grouped = (
+        sa.select(
+            t.group_key,
+            sa.func.count().label("n"),
+            sa.func.max(t.at).label("last_at"),
+            sa.func.max(t.event_id).label("event_id"),
+            any_of(t.fallback.is_(True)).label("fallback"),
+            any_of(t.confidence < low_confidence).label("low_confidence"),
+            any_of(t.gap.is_(True)).label("gap"),
+            any_of(t.helpful.is_(False)).label("not_helpful"),
+        )
+        .where(*where)
+        .group_by(t.group_key)
+    )
+    total = connection.execute(sa.select(sa.func.count()).select_from(grouped.subquery())).scalar() or 0
+    rows = connection.execute(
+        grouped.order_by(sa.desc("n"), sa.desc("last_at"), t.group_key)
+        .limit(page_size)
+        .offset((filters.page - 1) * page_size)
+    ).all()
+    latest = {
+        row.event_id: row
+        for row in connection.execute(
+            sa.select(t.event_id, t.sender_id, t.text, t.intent, t.confidence, t.treatment).where(
+                t.event_id.in_([r.event_id for r in rows])
+            )
+        )
+    }
+    corrections = {
+        row.group_key: row._mapping
+        for row in connection.execute(
+            sa.select(schema.corrections).where(k.group_key.in_([r.group_key for r in rows]))
+        )
+    }
+    groups = [
+        InboxGroup(
+            key=row.group_key,
+            count=row.n,
+            last_at=row.last_at,
+            event_id=row.event_id,
+            sender_id=latest[row.event_id].sender_id,
+            text=latest[row.event_id].text,
+            intent=latest[row.event_id].intent,
+            confidence=latest[row.event_id].confidence,
+            treatment=latest[row.event_id].treatment,
+            reasons=[reason for reason in INBOX_REASONS if row._mapping[reason]],
+            correction=corrections.get(row.group_key),
+        )
+        for row in rows
+    ]
+    return InboxPage(groups, total, filters.page, max(1, -(-total // page_size)))
+
+
+def save_correction(
+    connection: sa.engine.Connection, event_id: int, values: Mapping[str, Any], username: str
+) -> Optional[str]:
+    """Labels the group of the typed message `event_id` (over any earlier label); None if no such message.
+
+    `values` holds the outcome and its intent, treatment or gap topic (review/corrections.py checks them).
+    Returns the group's key.
+    """
+    t, k = schema.turns.c, schema.corrections.c
+    turn = connection.execute(
+        sa.select(t.group_key, t.sender_id).where(t.event_id == event_id, t.group_key.isnot(None))
+    ).first()
+    if turn is None:
+        return None
+    connection.execute(schema.corrections.delete().where(k.group_key == turn.group_key))
+    connection.execute(
+        schema.corrections.insert().values(
+            group_key=turn.group_key,
+            event_id=event_id,
+            sender_id=turn.sender_id,
+            corrected_by=username,
+            corrected_at=time.time(),
+            **values,
+        )
+    )
+    return turn.group_key
+
+
+def gap_topics(connection: sa.engine.Connection) -> List[str]:
+    """The article gaps staff have named so far, for suggestions."""
+    k = schema.corrections.c
+    return [
+        row[0]
+        for row in connection.execute(
+            sa.select(k.gap_topic).where(k.gap_topic.isnot(None)).distinct().order_by(k.gap_topic)
+        )
+    ]
+
+
+def corrections_since(connection: sa.engine.Connection, since: float) -> List[Mapping[str, Any]]:
+    """The corrections made since `since` (a timestamp), each with the patient's message it labels."""
+    t, k = schema.turns.c, schema.corrections.c
+    rows = connection.execute(
+        sa.select(schema.corrections, t.text)
+        .select_from(schema.corrections.join(schema.turns, t.event_id == k.event_id))
+        .where(k.corrected_at >= since)
+        .order_by(k.outcome, k.intent, k.corrected_at)
+    )
+    return [row._mapping for row in rows]

@@ -40,6 +40,7 @@ conversations = sa.Table(
     sa.Column("fallback", sa.Boolean, nullable=False, index=True),
     sa.Column("gap", sa.Boolean, nullable=False, index=True),
     sa.Column("handoff", sa.Boolean, nullable=False, index=True),
+    sa.Column("not_helpful", sa.Boolean, nullable=False, index=True),
     sa.Column("min_confidence", sa.Float, index=True),
     # lower-cased patient messages, for the free-text filter
     sa.Column("search_text", sa.Text, nullable=False),
@@ -56,8 +57,12 @@ turns = sa.Table(
     sa.Column("confidence", sa.Float),
     sa.Column("treatment", sa.String(32), index=True),
     sa.Column("red_flag", sa.Boolean, nullable=False),
-    # the question, kept only for turns the article does not answer (the dashboard's gap list)
-    sa.Column("gap_question", sa.Text),
+    # typed messages only (a button's payload has none): the inbox's and the gap list's text
+    sa.Column("text", sa.Text),
+    sa.Column("group_key", sa.String(32), index=True),  # summary.group_key: near-identical messages
+    sa.Column("fallback", sa.Boolean, nullable=False),
+    sa.Column("gap", sa.Boolean, nullable=False),
+    sa.Column("helpful", sa.Boolean),  # the patient's feedback on the answer, if any
 )
 # for the dashboard's counts (covering indexes: the counts never read the table)
 sa.Index("ix_review_turns_intent_treatment", turns.c.intent, turns.c.treatment)
@@ -68,6 +73,22 @@ state = sa.Table(
     metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Integer, nullable=False),
+)
+
+# What staff say a message should have been understood as (the inbox), one per group of near-identical
+# messages; labelling again overwrites, the audit log keeps each label given.
+corrections = sa.Table(
+    "review_corrections",
+    metadata,
+    sa.Column("group_key", sa.String(32), primary_key=True),
+    sa.Column("event_id", sa.Integer, nullable=False),  # the message staff corrected
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("outcome", sa.String(16), nullable=False),  # review/corrections.py OUTCOMES
+    sa.Column("intent", sa.String(255)),
+    sa.Column("treatment", sa.String(32)),
+    sa.Column("gap_topic", sa.String(200)),
+    sa.Column("corrected_by", sa.String(64), nullable=False),
+    sa.Column("corrected_at", sa.Float, nullable=False, index=True),
 )
 
 marks = sa.Table(
@@ -119,7 +140,7 @@ audit = sa.Table(
 )
 
 # what is derived from a conversation's events, and goes when the conversation is purged
-DERIVED = (conversations, turns, marks, notes)
+DERIVED = (conversations, turns, marks, notes, corrections)
 # what is rebuilt from the events at any time
 SUMMARIES = (conversations, turns)
 

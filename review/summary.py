@@ -6,7 +6,9 @@ and rebuilds the summary of every conversation they belong to.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -15,9 +17,12 @@ from typing import Any, Dict, Iterable, List, Optional
 import sqlalchemy as sa
 
 from contract import (
+    ANSWER_AT_KEY,
+    ANSWER_FEEDBACK_SLOT,
     FALLBACK_INTENT,
     GAPS_KEY,
     HANDOFF_INTENTS,
+    HELPFUL_KEY,
     NOT_COVERED_INTENT,
     OUT_OF_SCOPE_INTENT,
     RED_FLAG_INTENT,
@@ -39,6 +44,7 @@ FLAGS = {
     "low_confidence": "Low NLU confidence",
     "gap": "Article gap",
     "handoff": "Handoff or booking asked",
+    "not_helpful": "Answer marked not helpful",
 }
 BATCH = 2000  # conversations rebuilt per transaction
 
@@ -51,6 +57,16 @@ def day_of(timestamp: float) -> str:
 def is_payload(text: str) -> bool:
     """Whether a message is a button's or the widget's payload (/intent{...}) rather than typed text."""
     return text.startswith("/")
+
+
+def group_key(text: str) -> str:
+    """The key that near-identical messages share: their words, case and punctuation ignored, hashed.
+
+    "How long does Botox last?" and "how long does botox last" are one group in the inbox and one
+    correction.
+    """
+    words = " ".join(re.findall(r"\w+", text.casefold()))
+    return hashlib.sha256(words.encode()).hexdigest()[:32]
 
 
 @dataclass
@@ -67,9 +83,13 @@ class Turn:
     red_flag: bool
     symptom_mentioned: bool
     gap: bool
+    fallback: bool = False
+    # the patient's last word on the answer to this message (the widget's helpful / not helpful)
+    helpful: Optional[bool] = None
 
     def row(self, sender_id: str) -> Dict[str, Any]:
         """The turn as a review_turns row."""
+        typed = not is_payload(self.text)
         return {
             "event_id": self.event_id,
             "sender_id": sender_id,
@@ -79,7 +99,11 @@ class Turn:
             "confidence": self.confidence,
             "treatment": self.treatment,
             "red_flag": self.red_flag,
-            "gap_question": self.text if self.gap and not is_payload(self.text) else None,
+            "text": self.text if typed else None,
+            "group_key": group_key(self.text) if typed else None,
+            "fallback": self.fallback,
+            "gap": self.gap,
+            "helpful": self.helpful,
         }
 
 
@@ -92,7 +116,6 @@ class Summary:
     last_at: float = 0.0
     channel: Optional[str] = None
     turns: List[Turn] = field(default_factory=list)
-    fallback: bool = False
 
     @property
     def red_flag(self) -> bool:
@@ -103,6 +126,16 @@ class Summary:
     def symptom_mentioned(self) -> bool:
         """Whether a message mentioned a symptom as negated, past, hypothetical or asked about."""
         return any(t.symptom_mentioned for t in self.turns)
+
+    @property
+    def fallback(self) -> bool:
+        """Whether the assistant fell back or found a message out of scope."""
+        return any(t.fallback for t in self.turns)
+
+    @property
+    def not_helpful(self) -> bool:
+        """Whether the patient marked an answer not helpful."""
+        return any(t.helpful is False for t in self.turns)
 
     @property
     def gap(self) -> bool:
@@ -136,6 +169,7 @@ class Summary:
             "fallback": self.fallback,
             "gap": self.gap,
             "handoff": self.handoff,
+            "not_helpful": self.not_helpful,
             "min_confidence": self.min_confidence,
             "search_text": "\n".join(typed).lower(),
         }
@@ -144,25 +178,37 @@ class Summary:
 def summarize(sender_id: str, rows: Iterable[Any]) -> Summary:
     """Builds a conversation's summary from its event rows (id, type_name, timestamp, data), oldest first."""
     summary = Summary(sender_id)
+    answered: Dict[float, Turn] = {}  # a bot event's timestamp -> the patient turn it answered
     for row in rows:
         event = json.loads(row.data or "{}")
         summary.started_at = summary.started_at or row.timestamp
         summary.last_at = row.timestamp
+        current = summary.turns[-1] if summary.turns else None
         if row.type_name == "user":
             summary.channel = summary.channel or event.get("input_channel")
             summary.turns.append(turn_of(row.id, row.timestamp, event))
+        elif current is None:
+            continue  # what happens before the patient's first message (session start) says nothing
         elif row.type_name == "action" and event.get("name") in FALLBACK_ACTIONS:
-            summary.fallback = True
-        elif row.type_name == "bot" and summary.turns and (event.get("metadata") or {}).get(GAPS_KEY):
-            summary.turns[-1].gap = True  # the assistant said the article doesn't cover it
-        elif row.type_name == "slot" and summary.turns:
-            current = summary.turns[-1]
-            if event.get("name") == "treatment" and not current.treatment and event.get("value"):
-                current.treatment = event["value"]
-            if event.get("name") == "red_flag" and event.get("value"):
-                current.red_flag = True
-    summary.fallback = summary.fallback or any(t.intent in FALLBACK_INTENTS for t in summary.turns)
+            current.fallback = True
+        elif row.type_name == "bot":
+            answered[event.get("timestamp", row.timestamp)] = current
+            if (event.get("metadata") or {}).get(GAPS_KEY):
+                current.gap = True  # the assistant said the article doesn't cover it
+        elif row.type_name == "slot":
+            apply_slot(current, event, answered)
     return summary
+
+
+def apply_slot(current: Turn, event: Dict[str, Any], answered: Dict[float, Turn]) -> None:
+    """What a slot the assistant or the widget set says about the patient's turns."""
+    name, value = event.get("name"), event.get("value")
+    if name == "treatment" and not current.treatment and value:
+        current.treatment = value
+    elif name == "red_flag" and value:
+        current.red_flag = True
+    elif name == ANSWER_FEEDBACK_SLOT and isinstance(value, dict) and value.get(ANSWER_AT_KEY) in answered:
+        answered[value[ANSWER_AT_KEY]].helpful = bool(value.get(HELPFUL_KEY))  # the latest click wins
 
 
 def turn_of(event_id: int, at: float, event: Dict[str, Any]) -> Turn:
@@ -182,6 +228,7 @@ def turn_of(event_id: int, at: float, event: Dict[str, Any]) -> Turn:
         red_flag=intent.get("name") == RED_FLAG_INTENT or bool(parse.get(RED_FLAGS_KEY)),
         symptom_mentioned=bool(parse.get(SYMPTOMS_MENTIONED_KEY)),
         gap=intent.get("name") == NOT_COVERED_INTENT,
+        fallback=intent.get("name") in FALLBACK_INTENTS,
     )
 
 

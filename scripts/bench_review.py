@@ -2,7 +2,7 @@
 
 Seeds N conversations (default 100,000; scripts/seed_conversations.py), times the first summary of them,
 then times each page over HTTP as a logged-in staff member would load it: the median of several loads.
-Writes results/review_bench.json and results/REVIEW_BENCH.md.
+Writes results/review_bench.json and results/REVIEW_BENCH.md; fails when a page misses its target.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -34,7 +35,12 @@ PAGES = {
     "dashboard": "/dashboard",
     "dashboard, red flags": "/dashboard?flag=red_flag",
     "one conversation": "/conversations/{sender}",
+    "inbox, first page": "/inbox",
+    "inbox, not helpful": "/inbox?flag=not_helpful",
+    "inbox, all, last 30 days": "/inbox?status=all&since={month_ago}",
 }
+# the longest a page may take (median ms): issue 15 asks the inbox for under 300 ms at 100,000
+TARGETS_MS = {"inbox, first page": 300}
 
 
 def time_pages(url: str, sender: str, loads: int) -> Dict[str, float]:
@@ -90,15 +96,18 @@ def main(argv: Optional[List[str]] = None) -> None:
         f"{events:,} events; seeded in {seeding:.1f} s; first summary of them all in {first_sync:.1f} s "
         "(later requests summarise only new events).",
         "",
-        f"| page | median of {args.loads} loads (ms) |",
-        "| --- | --- |",
-        *[f"| {name} | {ms:.0f} |" for name, ms in pages.items()],
+        f"| page | median of {args.loads} loads (ms) | target (ms) |",
+        "| --- | --- | --- |",
+        *[f"| {name} | {ms:.0f} | {TARGETS_MS.get(name, '')} |" for name, ms in pages.items()],
         "",
     ]
+    missed = [name for name, limit in TARGETS_MS.items() if pages[name] >= limit]
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "review_bench.json").write_text(json.dumps(report, indent=2))
     (RESULTS / "REVIEW_BENCH.md").write_text("\n".join(lines))
     print("\n".join(lines))
+    if missed:
+        sys.exit(f"over target: {', '.join(missed)}")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,9 @@
 python -m scripts.seed_conversations --count 100000 --db /tmp/seeded.db
 
 The patients' questions are those of tests/patient_questions.yml, with what the assistant makes of them
-(intent, treatment, red flag, gap) taken from their expectations; start times spread over a year. Never
-point it at a real tracker store.
+(intent, treatment, red flag, gap) taken from their expectations; start times spread over a year; one
+answer in seven rated by the patient in the widget, a third of those as not helpful. Never point it at a
+real tracker store.
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ import yaml
 
 from actions import knowledge
 from contract import (
+    ANSWER_AT_KEY,
+    ANSWER_FEEDBACK_SLOT,
     FACTS_KEY,
     GAPS_KEY,
     HANDOFF_INTENTS,
+    HELPFUL_KEY,
     NOT_COVERED_INTENT,
     OUT_OF_SCOPE_INTENT,
     PROJECT_ROOT,
@@ -97,7 +101,11 @@ def events_of(sender: str, start: float, chosen: List[Dict[str, Any]], rng: rand
             intent=turn["intent"],
         )
         yield row("action", {"name": "action_answer_question"}, action="action_answer_question")
-        yield row("bot", {"text": "…", "metadata": {FACTS_KEY: turn["facts"], GAPS_KEY: turn["gaps"]}})
+        answer = row("bot", {"text": "…", "metadata": {FACTS_KEY: turn["facts"], GAPS_KEY: turn["gaps"]}})
+        yield answer
+        if (turn["facts"] or turn["gaps"]) and rng.random() < 1 / 7:
+            rating = {HELPFUL_KEY: rng.random() < 2 / 3, ANSWER_AT_KEY: answer[2]}
+            yield row("slot", {"name": ANSWER_FEEDBACK_SLOT, "value": rating}, action=ANSWER_FEEDBACK_SLOT)
         if turn["treatment"]:
             yield row("slot", {"name": "treatment", "value": turn["treatment"]}, action="treatment")
         yield row("action", {"name": "action_listen"}, action="action_listen")

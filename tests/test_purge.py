@@ -9,7 +9,7 @@ import uuid
 
 import sqlalchemy as sa
 
-from review import retention, schema, summary
+from review import queries, retention, schema, summary
 from tests.harness import servers
 
 DAY = 86_400
@@ -32,6 +32,11 @@ def test_purge_deletes_exactly_the_conversations_idle_for_too_long(chat, databas
     engine = sa.create_engine(url)
     schema.create_tables(engine)
     summary.sync(engine)  # the review app has summarised them all
+    with engine.begin() as connection:  # and staff labelled the old conversation's question
+        (old_message,) = connection.execute(
+            sa.select(schema.turns.c.event_id).where(schema.turns.c.sender_id == old)
+        ).one()
+        queries.save_correction(connection, old_message, {"outcome": "fine"}, "staff")
 
     deleted = retention.purge(url, days=90)
 
@@ -43,7 +48,8 @@ def test_purge_deletes_exactly_the_conversations_idle_for_too_long(chat, databas
     with sqlite3.connect(database) as db:
         reviewed = {row[0] for row in db.execute("SELECT sender_id FROM review_conversations")}
         turns = {row[0] for row in db.execute("SELECT DISTINCT sender_id FROM review_turns")}
-    assert old not in reviewed | turns and {recent, mixed} <= reviewed
+        corrected = {row[0] for row in db.execute("SELECT sender_id FROM review_corrections")}
+    assert old not in reviewed | turns | corrected and {recent, mixed} <= reviewed
 
 
 def test_the_purge_command_refuses_negative_days_and_reports_what_it_deleted(tmp_path):

@@ -207,6 +207,32 @@ def test_a_patient_rates_an_answer_with_the_keyboard_and_it_is_stored(page: Page
     )
 
 
+def test_an_answer_marked_not_helpful_reaches_the_review_inbox(
+    page: Page, browser: Browser, workdir: Path, widget_database: Path
+) -> None:
+    question = "So how long would dermal fillers usually last?"
+    open_chat(page)
+    ask(page, question, QUALIFIED)
+    feedback(page).get_by_role("button", name="This answer was not helpful", exact=True).click()
+    expect(feedback(page)).to_contain_text("Thanks for your feedback")
+
+    with servers.review_server(workdir, widget_database, "staff", "a-long-staff-password") as review:
+        staff = browser.new_context(bypass_csp=True)  # bypass_csp: for the injected axe-core script
+        inbox = staff.new_page()
+        inbox.goto(f"{review.url}/inbox")
+        inbox.get_by_label("Username").fill("staff")
+        inbox.get_by_label("Password").fill("a-long-staff-password")
+        inbox.get_by_role("button", name="Log in").click()
+        inbox.get_by_label("Answer marked not helpful").check()
+        inbox.get_by_role("button", name="Apply").click()
+        row = inbox.get_by_role("row").filter(has_text=question)
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("Answer marked not helpful")
+        inbox.screenshot(path=str(ARTIFACTS / "review-inbox.png"), full_page=True)
+        assert serious_accessibility_violations(inbox) == []
+        staff.close()
+
+
 def test_keyboard_only_open_type_send_close(page: Page) -> None:
     launcher = widget(page).get_by_role("button", name="Open chat")
     for _ in range(10):
