@@ -503,12 +503,16 @@ def inbox(
         .where(*where)
         .group_by(t.group_key)
     )
-    total = connection.execute(sa.select(sa.func.count()).select_from(grouped.subquery())).scalar() or 0
+    # the number of groups in the same pass (a window over the groups), not in a second aggregation
     rows = connection.execute(
-        grouped.order_by(sa.desc("n"), sa.desc("last_at"), t.group_key)
+        grouped.add_columns(sa.func.count().over().label("total"))
+        .order_by(sa.desc("n"), sa.desc("last_at"), t.group_key)
         .limit(page_size)
         .offset((filters.page - 1) * page_size)
     ).all()
+    total = rows[0].total if rows else 0
+    if not rows and filters.page > 1:  # past the last page: count them after all
+        total = connection.execute(sa.select(sa.func.count()).select_from(grouped.subquery())).scalar() or 0
     latest = {
         row.event_id: row
         for row in connection.execute(
