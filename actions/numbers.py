@@ -7,11 +7,11 @@ Used by the tests of the facts and the domain (tests/test_facts.py), of composed
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from actions import config
+from contract import PROJECT_ROOT
 
-ARTICLE = Path(__file__).resolve().parent.parent / "knowledge" / "article.txt"
+ARTICLE = PROJECT_ROOT / "knowledge" / "article.txt"
 NUMBER_WORDS = (
     "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred "

@@ -50,11 +50,12 @@ from presidio_anonymizer.entities import OperatorConfig
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 
+from contract import PROJECT_ROOT
 from review.config import check_pseudonym_key
 
 RECOGNIZERS = Path(__file__).resolve().parent / "pii_recognizers.yml"
 # the treatments, products and face areas the assistant knows: never a person's name
-ENTITY_PATTERNS = Path(__file__).resolve().parent.parent / "knowledge" / "entity_patterns.yml"
+ENTITY_PATTERNS = PROJECT_ROOT / "knowledge" / "entity_patterns.yml"
 # the countries whose phone numbers the clinic's patients are likeliest to type
 PHONE_REGIONS = ("US", "GB", "IE", "CA", "AU", "NZ", "DE", "FR", "ES", "IT", "NL")
 # Presidio's scores run from 0 to 1; its weakest patterns (a bare "3/85" as a date) stay below this
