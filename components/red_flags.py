@@ -51,6 +51,7 @@ class RedFlagDetector(KnowledgeFileComponent):
         self._recent = re.compile(rules.get("recent") or r"(?!x)x", re.IGNORECASE)
         self._after_treatment = re.compile(rules.get("after_treatment") or r"(?!x)x", re.IGNORECASE)
         self._about_me = re.compile(rules.get("about_me") or r"(?!x)x", re.IGNORECASE)
+        self._own_experience = re.compile(rules.get("own_experience") or r"(?!x)x", re.IGNORECASE)
         self._present = re.compile(rules.get("present") or r"(?!x)x", re.IGNORECASE)
         self._ongoing = re.compile(rules.get("ongoing") or r"(?!x)x", re.IGNORECASE)
         self._inability = re.compile(rules.get("inability") or r"(?!x)x", re.IGNORECASE)
@@ -84,7 +85,8 @@ class RedFlagDetector(KnowledgeFileComponent):
     def _is_current(self, symptom: Span) -> bool:
         """Whether a symptom is happening now, to the patient or someone with them.
 
-        Not when negated or hypothetical; not when in the past, unless the sentence or the symptom's own
+        Not when negated or hypothetical (unless the patient says it is theirs: "does filler make skin go
+        grey? mine did"); not when in the past, unless the sentence or the symptom's own
         words say now, or the words just after say it goes on ("a lump that keeps growing"); not someone
         else's when the patient asks about their own treatment. A cue inside the symptom's own words
         ("can't" in "can't breathe"), or an inability right before it ("can't | catch my breath"),
@@ -97,7 +99,9 @@ class RedFlagDetector(KnowledgeFileComponent):
             if not symptom.start <= modifier.modifier_span[0] < symptom.end
             and not (modifier.modifier_span[1] == symptom.start and self._inability.search(before))
         }
-        if cues & {"NEGATED_EXISTENCE", "HYPOTHETICAL"}:
+        if "NEGATED_EXISTENCE" in cues:
+            return False
+        if "HYPOTHETICAL" in cues and not self._own_experience.search(symptom.doc.text):
             return False
         if "FAMILY" in cues and self._about_me.search(symptom.doc.text):
             return False
