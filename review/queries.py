@@ -216,7 +216,7 @@ def transcript(connection: sa.engine.Connection, sender_id: str) -> Tuple[List[M
         if row.type_name == "slot" and event.get("name") == ANSWER_FEEDBACK_SLOT:
             rating = event.get("value") or {}
             if isinstance(rating, dict) and rating.get(ANSWER_AT_KEY) in answers:
-                answers[rating[ANSWER_AT_KEY]].details["helpful"] = bool(rating.get(HELPFUL_KEY))
+                answers[rating[ANSWER_AT_KEY]].details["found_helpful"] = bool(rating.get(HELPFUL_KEY))
         elif row.type_name == "slot":
             slots[event.get("name")] = event.get("value")
         elif row.type_name == "user":
@@ -244,7 +244,7 @@ def transcript(connection: sa.engine.Connection, sender_id: str) -> Tuple[List[M
                 "gaps": metadata.get(GAPS_KEY) or [],
                 "response": metadata.get("utter_action"),
                 "buttons": [b.get("title") for b in buttons],
-                "helpful": None,  # the patient's rating, if they gave one
+                "found_helpful": None,  # the patient's rating, if they gave one
             }
             messages.append(Message(row.id, row.timestamp, "assistant", event.get("text") or "", details))
             answers[event.get("timestamp", row.timestamp)] = messages[-1]
@@ -360,10 +360,10 @@ def dashboard(connection: sa.engine.Connection, filters: Filters, low_confidence
         .order_by(sa.desc("n"), question)
         .limit(25)
     ).all()
-    unhelpful = sa.func.sum(sa.case((t.helpful.is_(False), 1), else_=0))
+    unhelpful = sa.func.sum(sa.case((t.found_helpful.is_(False), 1), else_=0))
     rated = connection.execute(
         sa.select(t.intent, t.treatment, sa.func.count().label("rated"), unhelpful.label("unhelpful"))
-        .where(t.helpful.isnot(None), *in_scope)
+        .where(t.found_helpful.isnot(None), *in_scope)
         .group_by(t.intent, t.treatment)
         .order_by(sa.desc("unhelpful"), sa.desc("rated"))
     ).all()
@@ -453,7 +453,7 @@ def _inbox_conditions(filters: Filters, status: str, low_confidence: float) -> L
         "fallback": t.fallback.is_(True),
         "low_confidence": t.confidence < low_confidence,
         "gap": t.gap.is_(True),
-        "not_helpful": t.helpful.is_(False),
+        "not_helpful": t.found_helpful.is_(False),
     }
     where = [t.group_key.isnot(None), sa.or_(*(reason[r] for r in filters.flags or INBOX_REASONS))]
     if filters.since:
@@ -498,7 +498,7 @@ def inbox(
             any_of(t.fallback.is_(True)).label("fallback"),
             any_of(t.confidence < low_confidence).label("low_confidence"),
             any_of(t.gap.is_(True)).label("gap"),
-            any_of(t.helpful.is_(False)).label("not_helpful"),
+            any_of(t.found_helpful.is_(False)).label("not_helpful"),
         )
         .where(*where)
         .group_by(t.group_key)

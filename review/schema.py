@@ -62,17 +62,17 @@ turns = sa.Table(
     sa.Column("group_key", sa.String(32)),  # summary.group_key: near-identical messages
     sa.Column("fallback", sa.Boolean, nullable=False),
     sa.Column("gap", sa.Boolean, nullable=False),
-    sa.Column("helpful", sa.Boolean),  # the patient's feedback on the answer, if any
+    sa.Column("found_helpful", sa.Boolean),  # the patient's feedback on the answer, if any
 )
 # for the dashboard's counts and ratings (covering indexes: the counts never read the table)
-sa.Index("ix_review_turns_intent_treatment", turns.c.intent, turns.c.treatment, turns.c.helpful)
+sa.Index("ix_review_turns_intent_treatment", turns.c.intent, turns.c.treatment, turns.c.found_helpful)
 sa.Index("ix_review_turns_red_flag_day", turns.c.red_flag, turns.c.day)
 # the inbox groups by group_key what the index alone says (reasons, time, intent, treatment): 900 ms -> 40
 # at 100,000 conversations
 sa.Index(
     "ix_review_turns_inbox",
-    *(turns.c[name] for name in ("group_key", "fallback", "gap", "helpful", "confidence", "at", "event_id")),
-    *(turns.c[name] for name in ("intent", "treatment")),
+    *(turns.c[name] for name in ("group_key", "fallback", "gap", "found_helpful", "confidence")),
+    *(turns.c[name] for name in ("at", "event_id", "intent", "treatment")),
 )
 
 state = sa.Table(

@@ -85,7 +85,7 @@ class Turn:
     gap: bool
     fallback: bool = False
     # the patient's last word on the answer to this message (the widget's helpful / not helpful)
-    helpful: Optional[bool] = None
+    found_helpful: Optional[bool] = None
 
     def row(self, sender_id: str) -> Dict[str, Any]:
         """The turn as a review_turns row."""
@@ -103,7 +103,7 @@ class Turn:
             "group_key": group_key(self.text) if typed else None,
             "fallback": self.fallback,
             "gap": self.gap,
-            "helpful": self.helpful,
+            "found_helpful": self.found_helpful,
         }
 
 
@@ -135,7 +135,7 @@ class Summary:
     @property
     def not_helpful(self) -> bool:
         """Whether the patient marked an answer not helpful."""
-        return any(t.helpful is False for t in self.turns)
+        return any(t.found_helpful is False for t in self.turns)
 
     @property
     def gap(self) -> bool:
@@ -208,7 +208,7 @@ def apply_slot(current: Turn, event: Dict[str, Any], answered: Dict[float, Turn]
     elif name == "red_flag" and value:
         current.red_flag = True
     elif name == ANSWER_FEEDBACK_SLOT and isinstance(value, dict) and value.get(ANSWER_AT_KEY) in answered:
-        answered[value[ANSWER_AT_KEY]].helpful = bool(value.get(HELPFUL_KEY))  # the latest click wins
+        answered[value[ANSWER_AT_KEY]].found_helpful = bool(value.get(HELPFUL_KEY))  # the latest click wins
 
 
 def turn_of(event_id: int, at: float, event: Dict[str, Any]) -> Turn:
