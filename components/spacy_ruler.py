@@ -143,3 +143,22 @@ class SpacyEntityRuler(KnowledgeFileComponent, EntityExtractorMixin):
                 add_to_output=True,
             )
         return messages
+
+
+def annotate(text: str, ruler: SpacyEntityRuler) -> str:
+    """Returns `text` with Rasa's inline entity annotations for what the ruler finds.
+
+    The one place that says how the patterns annotate text: `make annotate` (scripts/annotate_nlu.py)
+    re-annotates the training data with it, and the review app's training export annotates corrections.
+    """
+    message = ruler.process([Message(data={"text": text})])[0]
+    annotated, position = "", 0
+    for entity in sorted(message.get("entities", []), key=lambda e: e["start"]):
+        words = text[entity["start"] : entity["end"]]
+        annotated += text[position : entity["start"]]
+        if words == entity["value"]:
+            annotated += f"[{words}]({entity['entity']})"
+        else:
+            annotated += f'[{words}]{{"entity": "{entity["entity"]}", "value": "{entity["value"]}"}}'
+        position = entity["end"]
+    return annotated + text[position:]

@@ -5,6 +5,8 @@ python -m review staff-user NAME          (asks for the password, or reads REVIE
 python -m review end-sessions [--user NAME]  (logs staff out everywhere, e.g. after a lost laptop)
 python -m review purge --days 90               (deletes conversations idle for longer, whole)
 python -m review export --since 2026-01-01 --format csv [--flag red_flag] [--unredacted] > out.csv
+python -m review export-training --since 2026-01-01 [--out data/review_corrections.yml]
+                                 [--red-flags-out tests/review_red_flags.yml]   (staff corrections)
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import argparse
 import getpass
 import os
 import sys
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import List, Optional
 
 import sqlalchemy as sa
 from starlette.datastructures import MultiDict
 
-from review import auth, export, queries, retention, schema, summary
+from review import auth, export, queries, retention, schema, summary, training
 from review.config import MissingPseudonymKey, check_pseudonym_key, settings
 
 
@@ -121,6 +125,76 @@ def export_command(args: argparse.Namespace) -> None:
             sys.stdout.write(piece)
 
 
+def export_training_command(args: argparse.Namespace) -> None:
+    """Writes the staff corrections made since --since as NLU examples and red-flag triage cases."""
+    try:
+        since = queries.Filters.from_query(MultiDict([("since", args.since)])).since
+    except queries.FilterError as error:
+        sys.exit(f"review: {error}")
+    if since is None:
+        sys.exit("review: 'since' must be a date like 2026-01-31.")
+    out, red_flags_out = Path(args.out), Path(args.red_flags_out)
+    command = " ".join(
+        ["python -m review export-training", f"--since {since}"]
+        + ([f"--out {training.shown(out)}"] if out.resolve() != training.DEFAULT_OUT else [])
+        + (
+            [f"--red-flags-out {training.shown(red_flags_out)}"]
+            if red_flags_out.resolve() != training.DEFAULT_RED_FLAGS_OUT
+            else []
+        )
+    )
+    config = settings()
+    engine = sa.create_engine(config.database_url)
+    schema.create_tables(engine)
+    summary.sync(engine)
+    start = datetime(since.year, since.month, since.day, tzinfo=timezone.utc).timestamp()
+    with engine.connect() as connection:
+        corrections = queries.corrections_since(connection, start)
+    try:
+        found = training.build(corrections, out, red_flags_out)
+    except training.ExportError as error:
+        sys.exit(f"review: {error}")
+    with engine.begin() as connection:
+        queries.record(
+            connection,
+            f"cli:{getpass.getuser()}",
+            "export_training",
+            {
+                "since": since.isoformat(),
+                "out": training.shown(out),
+                "red_flags_out": training.shown(red_flags_out),
+                "corrections": len(corrections),
+                "examples": len(found.new_examples),
+                "red_flags": len(found.new_red_flags),
+                "skipped": len(found.skipped),
+            },
+        )
+    print(f"review: {len(corrections)} correction(s) since {since}")
+    if found.new_examples:
+        training.write(out, training.render_examples(found.examples, command))
+        print(f"review: wrote {len(found.new_examples)} new example(s) to {training.shown(out)}:")
+        for example in found.new_examples:
+            print(f"  {example.intent}: {example.text}")
+    else:
+        print(f"review: no new examples: nothing written to {training.shown(out)}")
+    if found.new_red_flags:
+        training.write(red_flags_out, training.render_red_flags(found.red_flags, command))
+        tested = red_flags_out.resolve() == training.DEFAULT_RED_FLAGS_OUT
+        print(
+            f"review: wrote {len(found.new_red_flags)} missed red flag(s) to {training.shown(red_flags_out)}"
+            + (" (make test runs them: widen knowledge/red_flags.yml until each gets urgent care)" * tested)
+            + ":"
+        )
+        for case in found.new_red_flags:
+            print(f"  {case['text']}")
+    else:
+        print(f"review: no new red flags: nothing written to {training.shown(red_flags_out)}")
+    if found.skipped:
+        print(f"review: skipped {len(found.skipped)}:")
+        for skipped in found.skipped:
+            print(f"  {skipped.text!r}: {skipped.reason}")
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Parses the command line and runs the command."""
     parser = argparse.ArgumentParser(prog="python -m review", description=__doc__.splitlines()[0])
@@ -146,6 +220,19 @@ def main(argv: Optional[List[str]] = None) -> None:
     export_parser.add_argument("--flag", action="append", choices=sorted(summary.FLAGS), help="repeatable")
     export_parser.add_argument("--unredacted", action="store_true", help="keep personal details (audited)")
     export_parser.set_defaults(run=export_command)
+    training_parser = commands.add_parser(
+        "export-training", help="staff corrections as NLU training data and red-flag test cases"
+    )
+    training_parser.add_argument("--since", required=True, help="corrections made since this day, YYYY-MM-DD")
+    training_parser.add_argument(
+        "--out", default=str(training.DEFAULT_OUT), help="the NLU file (default: data/review_corrections.yml)"
+    )
+    training_parser.add_argument(
+        "--red-flags-out",
+        default=str(training.DEFAULT_RED_FLAGS_OUT),
+        help="the triage cases of the red flags missed (default: tests/review_red_flags.yml)",
+    )
+    training_parser.set_defaults(run=export_training_command)
     args = parser.parse_args(argv)
     args.run(args)
 

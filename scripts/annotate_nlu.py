@@ -1,5 +1,8 @@
 """Rewrites the entity annotations in data/nlu.yml and tests/test_stories.yml to what the ruler finds.
 
+The staff corrections exported to data/review_corrections.yml (`python -m review export-training`), if
+any, are re-annotated too.
+
 Run it (`make annotate`) after editing knowledge/entity_patterns.yml or adding examples: the examples
 are then annotated exactly as the SpacyEntityRuler tags them at run time, which tests/test_nlu_data.py
 checks. Only intent examples and test-story user messages change; everything else stays as written.
@@ -11,29 +14,14 @@ import re
 from pathlib import Path
 
 import yaml
-from rasa.shared.nlu.training_data.message import Message
 
-from components.spacy_ruler import SpacyEntityRuler
+from components.spacy_ruler import SpacyEntityRuler, annotate
 from contract import PROJECT_ROOT
+from review import training
 
 NLU = PROJECT_ROOT / "data" / "nlu.yml"
 TEST_STORIES = PROJECT_ROOT / "tests" / "test_stories.yml"
 ANNOTATION = re.compile(r"\[([^\]]+)\](?:\{[^}]*\}|\([^)]*\))")
-
-
-def annotate(text: str, ruler: SpacyEntityRuler) -> str:
-    """Returns `text` with Rasa's inline entity annotations for what the ruler finds."""
-    message = ruler.process([Message(data={"text": text})])[0]
-    annotated, position = "", 0
-    for entity in sorted(message.get("entities", []), key=lambda e: e["start"]):
-        words = text[entity["start"] : entity["end"]]
-        annotated += text[position : entity["start"]]
-        if words == entity["value"]:
-            annotated += f"[{words}]({entity['entity']})"
-        else:
-            annotated += f'[{words}]{{"entity": "{entity["entity"]}", "value": "{entity["value"]}"}}'
-        position = entity["end"]
-    return annotated + text[position:]
 
 
 def reannotate(path: Path, is_example_line, prefix: str, ruler: SpacyEntityRuler) -> None:
@@ -62,6 +50,8 @@ def main() -> None:
         "      ",
         ruler,
     )
+    if training.DEFAULT_OUT.exists():
+        training.reannotate(training.DEFAULT_OUT)
 
 
 if __name__ == "__main__":

@@ -100,13 +100,18 @@ def real_questions(rasa_url: str) -> Dict[str, Any]:
     }
 
 
-def triage(rasa_url: str, name: str = "triage.yml") -> Dict[str, Any]:
-    """Emergencies must get urgent-care direction first; near-misses their own answer first."""
+def triage(rasa_url: str, name: Union[str, Path] = "triage.yml") -> Dict[str, Any]:
+    """Emergencies must get urgent-care direction first; near-misses their own answer first.
+
+    `name` is a set of tests/heldout/, or the path of another set in that shape (the red flags staff
+    found the assistant missed, tests/review_red_flags.yml, has no near-misses).
+    """
     facts = knowledge.load()
-    document = yaml.safe_load((HELDOUT / name).read_text(encoding="utf-8"))
+    path = name if isinstance(name, Path) else HELDOUT / name
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
     emergencies = [ask(rasa_url, item, facts, item.get("group", "")) for item in document["emergencies"]]
     near_misses = []
-    for item in document["near_misses"]:
+    for item in document.get("near_misses") or []:
         result = ask(rasa_url, item, facts, item.get("kind", ""))
         result.right = result.right and not result.urgent_first  # its own answer leads, not 911
         near_misses.append(result)

@@ -1,5 +1,7 @@
 """`rasa data validate`, failing on every warning it prints but one kind that Rasa cannot judge.
 
+python -m scripts.validate [FILE ...]   (data/, and NLU files elsewhere, e.g. an export of corrections)
+
 Rasa's validator only sees rules and stories, so it warns that a response is unused when a custom
 action utters it (`dispatcher.utter_message(response="utter_x")`), when components/rasa_patches.py
 does, or when one of Rasa's own fallback actions does. This script lets exactly those responses
@@ -13,6 +15,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import List, Optional
 
 from contract import PROJECT_ROOT
 
@@ -29,10 +32,11 @@ def uttered_by_actions() -> set[str]:
     return set(re.findall(r'"(utter_\w+)"', source))
 
 
-def main() -> int:
-    """Runs the validator and returns its verdict as an exit code."""
+def main(extra_data: Optional[List[str]] = None) -> int:
+    """Runs the validator on data/ and `extra_data` (paths) and returns its verdict as an exit code."""
+    data = ["--data", "data", *extra_data] if extra_data else []
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("rasa")), "data", "validate"],
+        [str(Path(sys.executable).with_name("rasa")), "data", "validate", *data],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -55,4 +59,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main([str(Path(path).resolve()) for path in sys.argv[1:]]))

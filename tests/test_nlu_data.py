@@ -1,4 +1,8 @@
-"""The training data agrees with the entity patterns, covers every intent and is not the article."""
+"""The training data agrees with the entity patterns, covers every intent and is not the article.
+
+The training data is every NLU file of data/: nlu.yml, and the staff corrections exported to
+review_corrections.yml (`python -m review export-training`, which skips what these tests would refuse).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,16 @@ import yaml
 from rapidfuzz import fuzz, process
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.red_flags import RED_FLAG_INTENT, RedFlagDetector
 from components.spacy_ruler import SpacyEntityRuler
 from contract import PROJECT_ROOT
+from review.training import held_out_texts, nlu_files
 
 pytestmark = pytest.mark.unit
 
-TRAINING = load_data(str(PROJECT_ROOT / "data" / "nlu.yml"))
+TRAINING = TrainingData().merge(*(load_data(str(path)) for path in nlu_files()))
 ARTICLE = (PROJECT_ROOT / "knowledge" / "article.txt").read_text(encoding="utf-8").lower()
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 
@@ -66,20 +72,6 @@ def test_no_question_outside_report_red_flag_trips_the_red_flag_net():
 
 def normalised(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
-
-
-def held_out_texts():
-    """Every patient message of the held-out sets and of tests/patient_questions.yml."""
-    for path in sorted((PROJECT_ROOT / "tests" / "heldout").glob("*.yml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for items in document.values():
-            for item in items:
-                for turn in item.get("turns") or [item]:
-                    yield path.name, turn if isinstance(turn, str) else turn["text"]
-    document = yaml.safe_load((PROJECT_ROOT / "tests" / "patient_questions.yml").read_text(encoding="utf-8"))
-    for conversation in document["conversations"]:
-        for turn in conversation:
-            yield "patient_questions.yml", turn["text"]
 
 
 def test_no_training_example_is_a_near_copy_of_a_held_out_message():

@@ -7,18 +7,25 @@ measured by `make evaluate`, where it depends on understanding the question too.
 The sets whose misses were read while the lexicon was widened (triage.yml, triage_final.yml,
 triage_third.yml) guard against regressions here. triage_fourth.yml, never read, is measured by
 `make evaluate` only: it is the honest figure, and a test on it would invite tuning to it.
+
+tests/review_red_flags.yml, when there is one, holds the red flags staff found the assistant missed
+(`python -m review export-training`): each is a test here until knowledge/red_flags.yml catches it.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from review.training import DEFAULT_RED_FLAGS_OUT
 from scripts import heldout_check
 
 NEAR_MISSES_NOT_SENT_TO_URGENT_CARE = 0.9
+SETS = ["triage.yml", "triage_final.yml", "triage_third.yml"]
+if DEFAULT_RED_FLAGS_OUT.exists():
+    SETS.append(DEFAULT_RED_FLAGS_OUT)
 
 
-@pytest.mark.parametrize("name", ["triage.yml", "triage_final.yml", "triage_third.yml"])
+@pytest.mark.parametrize("name", SETS, ids=lambda name: getattr(name, "name", name))
 def test_every_emergency_gets_urgent_care_first_and_near_misses_do_not(rasa_url, name):
     result = heldout_check.triage(rasa_url, name)
     missed = [m["texts"] for m in result["misses"] if m["expect"] == ["red_flag"]]
