@@ -66,6 +66,7 @@ PLACEHOLDERS = {
     "PHONE_NUMBER": "[phone]",
     "EMAIL_ADDRESS": "[email]",
     "LOCATION": "[address]",
+    "SOCIAL_HANDLE": "[handle]",
 }
 ANY_OTHER = "[id]"
 
@@ -123,6 +124,7 @@ def _engines() -> tuple[AnalyzerEngine, AnonymizerEngine]:
         UsSsnRecognizer(),
         *_clinic_recognizers(),
         UnknownWordNameRecognizer(),
+        KnownNameRecognizer(),
     ):
         registry.add_recognizer(recognizer)
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=BlankSpacyEngine(), supported_languages=["en"])
@@ -185,7 +187,7 @@ def _is_unknown(word: str) -> bool:
     return not (
         base.endswith(("'s", "’s"))
         or len(base) < 2
-        or base in STOP_WORDS
+        or base in STOP_WORDS | CHAT_WORDS
         or base in _english_words()
         or base in _medical_words()
         or any(part in _english_words() | _medical_words() for part in base.split("-") if len(part) > 3)
@@ -215,11 +217,117 @@ class UnknownWordNameRecognizer(EntityRecognizer):
                 continue
             # a known first name before an unknown surname belongs to it ("Samuel Okafor")
             first = next(
-                (w for w in words if not (w.group().lower() in STOP_WORDS or _is_medical(w.group()))),
+                (
+                    w
+                    for w in words
+                    if not (w.group().lower() in STOP_WORDS | TITLES or _is_medical(w.group()))
+                ),
                 unknown[0],
             )
             start, end = run.start() + min(first.start(), unknown[0].start()), run.start() + unknown[-1].end()
             found.append(RecognizerResult("PERSON", start, end, 0.6))
+        return found
+
+
+# a word of a Latin-script name: "Siobhan", "O'Connell", "Nowak-Kowalska"
+LATIN_NAME = regex.compile(r"(?<!\p{L})\p{Latin}[\p{Latin}'’-]+")
+# "Tyndall effect", "Guillain-Barré syndrome", "Venus lines": a name in a medical term, the capitalised
+# words of the term after it
+EPONYM_FOLLOWS = regex.compile(
+    r"(?:[\s-]*\p{Lu}[\p{L}'’]*)*\s+(?i:effect|palsy|syndrome|disease|phenomenon|sign|test|technique|"
+    r"method|procedure|lines?|lift|rings?|score|scale)\b"
+)
+# a title or a form of address is never the name: "Doctor said…", "Nurse was lovely"
+TITLES = {
+    "doctor", "nurse", "sister", "matron", "dr", "mr", "mrs", "ms", "miss", "mx", "sir", "madam", "dear",
+}  # fmt: skip
+# after a lower-case name that is also a word: the end of the message or the clause, or "here"
+NAME_ENDS = regex.compile(r"\s*(?:$|[,.!?;:)]|\s(?:here|and|from|x+)\b)")
+# chat spellings that are also someone's name somewhere ("Im nervous", "Ive had…")
+CHAT_WORDS = {
+    "im", "ive", "id", "ill", "dont", "cant", "wont", "thats", "whats", "its", "u", "ur", "ya", "hun",
+}  # fmt: skip
+# just before a lower-case name that is also a word, what says it is one: "thanks rob", "this is mo"
+NAME_CUE_BEFORE = regex.compile(
+    r"\b(this is|i'?m|i am|thanks|thank you|thx|ty|cheers|regards|love|dr\.?|doctor|nurse|"
+    r"my (bf|gf|boyfriend|girlfriend|husband|hubby|wife|partner|sister|brother|mum|mom|dad|son|daughter|"
+    r"friend))[\s,]+$",
+    regex.IGNORECASE,
+)
+SENTENCE_START = regex.compile(r"(?:^|[.!?\n:;\"“(]\s*)$")
+# "Grace said…", "Mark and I…": at a sentence's start, a name that is also a word, told by what follows
+ACTS_LIKE_A_PERSON = regex.compile(
+    r"\s+(said|says|told|tells|recommended|suggested|reckons|thinks|thought|and I|and me|&)\b",
+    regex.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=None)
+def _known_names() -> frozenset[str]:
+    """First and last names, lower-cased: those of Faker's person providers in Latin-script locales.
+
+    Months and weekdays are left out: "in May" and "on Monday" are dates, and the date recognizers say so.
+    """
+    import faker.config  # its lists: ~0.3 s, once
+
+    calendar = {
+        "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+        "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    }  # fmt: skip
+    names: set[str] = set()
+    for locale in faker.config.AVAILABLE_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except ImportError:
+            continue  # a locale without names of its own
+        for attribute, value in vars(provider).items():
+            if attribute.startswith(("first_names", "last_names")) and isinstance(value, (tuple, list, dict)):
+                names.update(str(name) for name in value)
+    return frozenset(
+        name.lower() for name in names if LATIN_NAME.fullmatch(name) and name.lower() not in calendar | TITLES
+    )
+
+
+class KnownNameRecognizer(EntityRecognizer):
+    """A word that is a known first or last name, where a word like it would not be one by chance.
+
+    A capitalised name that is also an English word ("Grace", "Will", "Mark") counts inside a sentence,
+    and at its start only when what follows is what people do ("Grace said", not "Will it hurt?"); a
+    lower-case one when it is not an English word ("this is siobhan") or follows a cue ("thanks rob"); and
+    after such a cue any lower-case word that is not English ("i'm nkechi").
+    Medical words, stop words and possessives never count; a name in a medical term ("Tyndall effect")
+    is dropped in `redact`, with every other recognizer's.
+    """
+
+    def __init__(self) -> None:  # noqa: D107
+        super().__init__(supported_entities=["PERSON"], name="known name", supported_language="en")
+
+    def load(self) -> None:  # noqa: D102
+        pass
+
+    def analyze(
+        self, text: str, entities: List[str], nlp_artifacts: Optional[NlpArtifacts] = None
+    ) -> List[RecognizerResult]:
+        """Every word that is a name by the rules above."""
+        found = []
+        for word in LATIN_NAME.finditer(text):
+            name = word.group()
+            lower = name.lower()
+            # a possessive is more often a condition than a name on its own: "Raynaud's", "Parkinson's"
+            if lower in STOP_WORDS | CHAT_WORDS or name.endswith(("'s", "’s")) or _is_medical(name):
+                continue
+            english = lower in _english_words()
+            cued = NAME_CUE_BEFORE.search(text, 0, word.start())
+            if lower not in _known_names():
+                if not (name[0].islower() and cued and not english):  # "i'm nkechi", not in the lists
+                    continue
+            elif name[0].isupper() and english:
+                at_start = SENTENCE_START.search(text, 0, word.start())
+                if at_start and not ACTS_LIKE_A_PERSON.match(text, word.end()):
+                    continue
+            elif name[0].islower() and english and not (cued and NAME_ENDS.match(text, word.end())):
+                continue  # "nurse said the…" is not a name; "thanks rob" and "dr lee," are
+            found.append(RecognizerResult("PERSON", word.start(), word.end(), 0.5))
         return found
 
 
@@ -235,7 +343,10 @@ def redact(text: str) -> str:
     found = [
         result
         for result in analyzer.analyze(text=text, language="en", score_threshold=SCORE_THRESHOLD)
-        if not (result.entity_type == "PERSON" and _is_medical(text[result.start : result.end]))
+        if not (
+            result.entity_type == "PERSON"
+            and (_is_medical(text[result.start : result.end]) or EPONYM_FOLLOWS.match(text, result.end))
+        )
     ]
     if not found:
         return text

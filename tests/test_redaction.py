@@ -18,10 +18,12 @@ from review.redact import pseudonym, redact
 pytestmark = pytest.mark.unit
 
 KEY = b"test-pseudonym-key-not-secret"
-# tuned on (its misses were read while the recognizers were widened by kind)
+# tuned on (their misses were read while the recognizers were widened by kind): the first corpus, and the
+# second once the third was written
 CORPUS = Path(__file__).parent / "pii_messages.yml"
-# held out: written by a second helper, never read; its figure is the honest one
-FINAL_CORPUS = Path(__file__).parent / "pii_messages_final.yml"
+SECOND_CORPUS = Path(__file__).parent / "pii_messages_final.yml"
+# held out: written by a third helper, never read; its figure is the honest one
+HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_third.yml"
 
 
 @pytest.mark.parametrize(
@@ -39,6 +41,16 @@ FINAL_CORPUS = Path(__file__).parent / "pii_messages_final.yml"
         ("send it to 55 Elm Grove please", "[address]", "Elm Grove"),
         ("my postcode is SW1A 1AA", "[address]", "SW1A"),
         ("insurance member id AB12-34-56", "[", "AB12"),
+        # names that are words, written lower case or given without a cue
+        ("I went with my friend and Grace said it would settle", "[name]", "Grace"),
+        ("Grace said it would settle", "[name]", "Grace"),
+        ("took mum and Bill to the appointment", "[name]", "Bill"),
+        ("is it normal? thanks rob", "[name]", "rob"),
+        ("hello, this is siobhan, had juvederm in my lips", "[name]", "siobhan"),
+        ("i'm nkechi. can i combine Profhilo and Botox?", "[name]", "nkechi"),
+        ("dm me on insta @jess.glow_lips", "[handle]", "jess.glow"),
+        ("I had Botox on the twenty-third of May", "[date]", "twenty-third"),
+        ("booked for Sat 23/11, ok?", "[date]", "23/11"),
     ],
 )
 def test_personal_details_are_replaced(text, kept, removed):
@@ -54,6 +66,14 @@ def test_personal_details_are_replaced(text, kept, removed):
         "I'm worried. Is this normal after Juvederm in my lips?",
         "I've had Botox since 2007 and Dysport from 2015-2018, 20 units each time",
         "Dr. said to wait two weeks before Sculptra",
+        "Will it hurt? Hope not.",
+        "Is Botox safe in May?",
+        "I think I have the Tyndall effect after filler under my eyes",
+        "Is Botox used for Venus lines on the neck?",
+        "Nurse said the swelling settles in a week",
+        "Im nervous about needles, does numbing cream help?",
+        "My Raynaud's gets worse in winter, can I have filler in my hands?",
+        "it's red and painful after filler, is that normal?",
     ],
 )
 def test_ordinary_questions_are_left_alone(text):
@@ -69,19 +89,26 @@ def share_removed(path):
     return sum(value not in redact(text) for text, value in spans) / len(spans)
 
 
-def test_the_tuning_corpus_loses_at_least_98_percent_of_its_personal_details():
+def test_the_tuning_corpora_lose_at_least_98_and_96_percent_of_their_personal_details():
     assert share_removed(CORPUS) >= 0.98
+    assert share_removed(SECOND_CORPUS) >= 0.96  # 92 % when it was held out, 97 % once tuned on
+
+
+def share_kept(path):
+    kept = [w in redact(m["text"]) for m in corpus(path) for w in m["keep"]]
+    return sum(kept) / len(kept)
 
 
 def test_the_held_out_corpus_loses_no_fewer_details_than_when_last_measured():
-    """84 % at the first measurement, 92 % with the unknown-word names: a floor, not the target (98 %)."""
-    assert share_removed(FINAL_CORPUS) >= 0.91
+    """87 % before the known-names recognizer, 94.5 % after, 96.4 % with social handles: a floor, not the
+    target (98 %)."""
+    assert share_removed(HELD_OUT_CORPUS) >= 0.96
 
 
 def test_the_held_out_corpus_keeps_its_medical_words_as_when_last_measured():
-    """97.5 %: products and eponyms the dictionaries lack ("the X effect") are taken for names."""
-    kept = [w in redact(m["text"]) for m in corpus(FINAL_CORPUS) for w in m["keep"]]
-    assert sum(kept) / len(kept) >= 0.97
+    """98.3 %: products and foreign greetings the dictionaries lack are taken for names."""
+    assert share_kept(HELD_OUT_CORPUS) >= 0.98
+    assert share_kept(SECOND_CORPUS) >= 0.98
 
 
 def test_the_tuning_corpus_keeps_every_medical_word():
@@ -105,6 +132,7 @@ def test_a_pseudonym_needs_a_real_key():
 def summary_row(sender_id="s1"):
     summary = {"sender_id": sender_id, "started_at": 0.0, "channel": "rest", "min_confidence": None}
     summary.update(red_flag=False, symptom_mentioned=False, fallback=False, gap=False, handoff=False)
+    summary.update(not_helpful=False)
     return summary
 
 
