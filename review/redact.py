@@ -194,16 +194,21 @@ def _is_unknown(word: str) -> bool:
     )
 
 
-class UnknownWordNameRecognizer(EntityRecognizer):
-    """A run of capitalised words with one neither English nor medical: a name, as patients write them."""
+class _NameRecognizer(EntityRecognizer):
+    """A recognizer of people's names by rules of the clinic's: nothing to load."""
 
-    def __init__(self) -> None:  # noqa: D107
-        super().__init__(
-            supported_entities=["PERSON"], name="unknown capitalised word", supported_language="en"
-        )
+    def __init__(self, name: str) -> None:  # noqa: D107
+        super().__init__(supported_entities=["PERSON"], name=name, supported_language="en")
 
     def load(self) -> None:  # noqa: D102
         pass
+
+
+class UnknownWordNameRecognizer(_NameRecognizer):
+    """A run of capitalised words with one neither English nor medical: a name, as patients write them."""
+
+    def __init__(self) -> None:  # noqa: D107
+        super().__init__("unknown capitalised word")
 
     def analyze(
         self, text: str, entities: List[str], nlp_artifacts: Optional[NlpArtifacts] = None
@@ -288,7 +293,7 @@ def _known_names() -> frozenset[str]:
     )
 
 
-class KnownNameRecognizer(EntityRecognizer):
+class KnownNameRecognizer(_NameRecognizer):
     """A word that is a known first or last name, where a word like it would not be one by chance.
 
     A capitalised name that is also an English word ("Grace", "Will", "Mark") counts inside a sentence,
@@ -300,10 +305,7 @@ class KnownNameRecognizer(EntityRecognizer):
     """
 
     def __init__(self) -> None:  # noqa: D107
-        super().__init__(supported_entities=["PERSON"], name="known name", supported_language="en")
-
-    def load(self) -> None:  # noqa: D102
-        pass
+        super().__init__("known name")
 
     def analyze(
         self, text: str, entities: List[str], nlp_artifacts: Optional[NlpArtifacts] = None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -32,20 +31,10 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return database
 
 
-@contextmanager
-def logged_in(database: Path) -> Iterator[TestClient]:
-    """The app in-process on an SQLite tracker store, and a client logged in as staff."""
-    engine = review_app.engine_with_staff(database, {USER: PASSWORD})
-    with review_app.client(review_app.app_on(engine)) as client:
-        assert review_app.log_in(client, USER, PASSWORD).status_code == 200
-        yield client
-    engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def staff(seeded: Path) -> Iterator[TestClient]:
     """A client logged in as staff."""
-    with logged_in(seeded) as client:
+    with review_app.logged_in(seeded, USER, PASSWORD) as client:
         yield client
 
 
@@ -137,7 +126,7 @@ def test_a_long_first_message_is_cut_short_in_the_list_and_whole_on_its_page(tmp
         event = json.loads(data)
         event["text"] = long_text
         db.execute("UPDATE events SET data = ? WHERE id = ?", (json.dumps(event), event_id))
-    with logged_in(database) as client:
+    with review_app.logged_in(database, USER, PASSWORD) as client:
         listed = client.get("/").text
         assert "why so so" in listed and long_text not in listed and len(listed) < 10_000
         assert long_text in client.get(f"/conversations/{sender}").text

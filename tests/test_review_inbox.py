@@ -90,11 +90,8 @@ def database(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def staff(database: Path) -> Iterator[TestClient]:
-    engine = review_app.engine_with_staff(database, {USER: PASSWORD})
-    with review_app.client(review_app.app_on(engine)) as browser:
-        assert review_app.log_in(browser, USER, PASSWORD).status_code == 200
+    with review_app.logged_in(database, USER, PASSWORD) as browser:
         yield browser
-    engine.dispose()
 
 
 def shown(page: str) -> List[str]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 import httpx2
 import sqlalchemy as sa
@@ -46,3 +47,13 @@ def log_in(
     token = csrf_token_in(browser.get("/login").text)
     form = {"csrf_token": token, "username": username, "password": password, "next": target}
     return browser.post("/login", data=form, follow_redirects=follow_redirects)
+
+
+@contextmanager
+def logged_in(database: Path, username: str, password: str) -> Iterator[TestClient]:
+    """The app in-process on an SQLite tracker store with this staff account, and a client logged in."""
+    engine = engine_with_staff(database, {username: password})
+    with client(app_on(engine)) as browser:
+        assert log_in(browser, username, password).status_code == 200
+        yield browser
+    engine.dispose()
