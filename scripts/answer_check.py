@@ -45,6 +45,8 @@ def meets(expect: str, messages: List[Dict[str, Any]], facts: knowledge.Knowledg
     checks = {
         "gap": lambda: "doesn't cover" in reply and (not detail or facts.gaps[detail] in reply),
         "red_flag": lambda: f"call {EMERGENCY_NUMBER} or go to the nearest emergency" in first,
+        # a near-miss whose set names no answer: anything but the urgent-care reply first
+        "own_answer": lambda: f"call {EMERGENCY_NUMBER} or go to the nearest emergency" not in first,
         "out_of_scope": lambda: "only help with questions about Botox and dermal fillers" in reply,
         "contact": lambda: clinic.booking_url in reply,
         "greeting": lambda: "What would you like to know about Botox or dermal fillers?" in reply,
