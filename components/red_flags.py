@@ -54,6 +54,7 @@ class RedFlagDetector(KnowledgeFileComponent):
         self._own_experience = re.compile(rules.get("own_experience") or r"(?!x)x", re.IGNORECASE)
         self._present = re.compile(rules.get("present") or r"(?!x)x", re.IGNORECASE)
         self._ongoing = re.compile(rules.get("ongoing") or r"(?!x)x", re.IGNORECASE)
+        self._worsening_now = re.compile(rules.get("worsening_now") or r"(?!x)x", re.IGNORECASE)
         self._inability = re.compile(rules.get("inability") or r"(?!x)x", re.IGNORECASE)
         self._nlp = spacy.blank("en")
         self._nlp.add_pipe("sentencizer")
@@ -86,11 +87,11 @@ class RedFlagDetector(KnowledgeFileComponent):
         """Whether a symptom is happening now, to the patient or someone with them.
 
         Not when negated or hypothetical (unless the patient says it is theirs: "does filler make skin go
-        grey? mine did"); not when in the past, unless the sentence or the symptom's own
-        words say now, or the words just after say it goes on ("a lump that keeps growing"); not someone
-        else's when the patient asks about their own treatment. A cue inside the symptom's own words
-        ("can't" in "can't breathe"), or an inability right before it ("can't | catch my breath"),
-        describes the symptom, not its context.
+        grey? mine did"); not when in the past, unless the sentence or the symptom's own words say now,
+        the words just after say it goes on ("a lump that keeps growing"), or later ones that it is
+        getting worse ("…, and they're getting bigger"); not someone else's when the patient asks about
+        their own treatment. A cue inside the symptom's own words ("can't" in "can't breathe"), or an
+        inability right before it ("can't | catch my breath"), describes the symptom, not its context.
         """
         before = symptom.doc[max(symptom.sent.start, symptom.start - 3) : symptom.start].text
         cues = {
@@ -116,6 +117,7 @@ class RedFlagDetector(KnowledgeFileComponent):
             or after_treatment
             or self._present.search(own_words)
             or self._ongoing.search(after)
+            or self._worsening_now.search(symptom.doc[symptom.end : symptom.sent.end].text)
         )
 
     def triage(self, text: str) -> Tuple[List[Dict[str, str]], List[Dict[str, str]]]:

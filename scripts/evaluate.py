@@ -28,7 +28,10 @@ RESULTS = PROJECT_ROOT / "results"
 MIN_MACRO_F1 = 0.95
 MIN_REAL_QUESTIONS = 0.95
 MIN_NEAR_MISSES = 0.90
-TRIAGE_SETS = ("triage.yml", "triage_final.yml", "triage_third.yml", "triage_fourth.yml", "triage_fifth.yml")
+TRIAGE_SETS = (
+    "triage.yml", "triage_final.yml", "triage_third.yml", "triage_fourth.yml", "triage_fifth.yml",
+    "triage_sixth.yml",
+)  # fmt: skip
 
 
 def rasa(*args: str) -> int:
