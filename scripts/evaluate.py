@@ -28,6 +28,8 @@ RESULTS = PROJECT_ROOT / "results"
 MIN_MACRO_F1 = 0.95
 MIN_REAL_QUESTIONS = 0.95
 MIN_NEAR_MISSES = 0.90
+# the real patients' questions: the first set's misses were read (tuning), the second is held out
+REAL_SETS = ("real_patient_questions.yml", "real_patient_questions_second.yml")
 TRIAGE_SETS = (
     "triage.yml", "triage_final.yml", "triage_third.yml", "triage_fourth.yml", "triage_fifth.yml",
     "triage_sixth.yml",
@@ -62,7 +64,7 @@ def main() -> int:
         workdir = Path(workdir)
         with servers.assistant(workdir, workdir / "tracker.db") as rasa_:
             answers = answer_check.run(rasa_.url)
-            real = heldout_check.real_questions(rasa_.url)
+            real = {name: heldout_check.real_questions(rasa_.url, name) for name in REAL_SETS}
             triage = {name: heldout_check.triage(rasa_.url, name) for name in TRIAGE_SETS}
     (RESULTS / "answers.json").write_text(json.dumps(answers, indent=2))
     (RESULTS / "heldout.json").write_text(json.dumps({"real_questions": real, "triage": triage}, indent=2))
@@ -87,7 +89,10 @@ def main() -> int:
         f"{answers['recommendation_in_informational_answers']:.3f} |",
         f"| replies with no number the article lacks | {answers['free_of_foreign_numbers']:.3f} |",
         f"| red flags sent to urgent care first | {answers['red_flags_caught']:.3f} |",
-        f"| real patients' questions answered right (tests/heldout) | {real['right']}/{real['of']} |",
+        *[
+            f"| real patients' questions answered right ({name}) | {r['right']}/{r['of']} |"
+            for name, r in real.items()
+        ],
         *[
             f"| {name}: emergencies with urgent care first / near-misses with their own answer first / "
             f"near-misses not sent to urgent care | {t['emergencies']['right']}/{t['emergencies']['of']} / "
@@ -98,13 +103,18 @@ def main() -> int:
         "",
         "## Real patients' questions by kind",
         "",
-        *[f"- {kind}: {share['right']}/{share['of']}" for kind, share in real["by_kind"].items()],
+        *[
+            f"- {name}, {kind}: {share['right']}/{share['of']}"
+            for name, r in real.items()
+            for kind, share in r["by_kind"].items()
+        ],
         "",
         "## Real patients' questions not answered right",
         "",
         *[
-            f"- “{m['texts'][-1][:160]}” (expected {m['expect']}): {m['reply'][:160]!r}"
-            for m in real["misses"]
+            f"- {name}: “{m['texts'][-1][:160]}” (expected {m['expect']}): {m['reply'][:160]!r}"
+            for name, r in real.items()
+            for m in r["misses"]
         ],
         "",
         "## Triage misses",
@@ -137,8 +147,9 @@ def main() -> int:
         failed.append(f"intent macro F1 {macro_f1:.3f} < {MIN_MACRO_F1}")
     if stories_exit != 0 or story_accuracy < 1.0:
         failed.append("a test story failed")
-    if real["right"] < MIN_REAL_QUESTIONS * real["of"]:
-        failed.append(f"real questions {real['right']}/{real['of']} < {MIN_REAL_QUESTIONS:.0%}")
+    for name, r in real.items():
+        if r["right"] < MIN_REAL_QUESTIONS * r["of"]:
+            failed.append(f"{name}: real questions {r['right']}/{r['of']} < {MIN_REAL_QUESTIONS:.0%}")
     for name, t in triage.items():
         if t["emergencies"]["right"] < t["emergencies"]["of"]:
             failed.append(f"{name}: an emergency did not get urgent care first")

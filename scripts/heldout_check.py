@@ -84,10 +84,10 @@ def _share(results: List[Result]) -> Dict[str, Any]:
     return {"right": sum(r.right for r in results), "of": len(results)}
 
 
-def real_questions(rasa_url: str) -> Dict[str, Any]:
-    """The real patients' questions: share right overall and by kind, every miss listed."""
+def real_questions(rasa_url: str, name: str = "real_patient_questions.yml") -> Dict[str, Any]:
+    """A set of real patients' questions: share right overall and by kind, every miss listed."""
     facts = knowledge.load()
-    document = yaml.safe_load((HELDOUT / "real_patient_questions.yml").read_text(encoding="utf-8"))
+    document = yaml.safe_load((HELDOUT / name).read_text(encoding="utf-8"))
     results = [ask(rasa_url, item, facts, item.get("kind", "")) for item in document["questions"]]
     by_kind = collections.defaultdict(list)
     for result in results:
