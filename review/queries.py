@@ -112,6 +112,20 @@ def _timestamp(day: date) -> float:
     return datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp()
 
 
+def _within(column: Any, filters: Filters) -> List[Any]:
+    """`column` (a timestamp) on or after the filters' first day and before the end of their last."""
+    return [
+        *([column >= _timestamp(filters.since)] if filters.since else []),
+        *([column < _timestamp(filters.until + timedelta(days=1))] if filters.until else []),
+    ]
+
+
+def _contains(column: Any, text: str) -> Any:
+    """`column` (lower-case text) contains `text` literally: LIKE's wildcards in it escaped."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.like(f"%{escaped}%", escape="\\")
+
+
 def conditions(filters: Filters, low_confidence: float) -> List[Any]:
     """The WHERE conditions on review_conversations for these filters."""
     c, t = schema.conversations.c, schema.turns.c
@@ -121,18 +135,14 @@ def conditions(filters: Filters, low_confidence: float) -> List[Any]:
             where.append(c.min_confidence < low_confidence)
         else:
             where.append(getattr(c, flag).is_(True))
-    if filters.since:
-        where.append(c.started_at >= _timestamp(filters.since))
-    if filters.until:
-        where.append(c.started_at < _timestamp(filters.until + timedelta(days=1)))
+    where.extend(_within(c.started_at, filters))
     # uncorrelated subqueries: each runs once, on its index, rather than once per conversation
     if filters.intent:
         where.append(c.sender_id.in_(sa.select(t.sender_id).where(t.intent == filters.intent)))
     if filters.treatment:
         where.append(c.sender_id.in_(sa.select(t.sender_id).where(t.treatment == filters.treatment)))
     if filters.text:
-        escaped = filters.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(c.search_text.like(f"%{escaped}%", escape="\\"))
+        where.append(_contains(c.search_text, filters.text))
     return where
 
 
@@ -446,27 +456,29 @@ class InboxPage:
     pages: int
 
 
-def _inbox_conditions(filters: Filters, status: str, low_confidence: float) -> List[Any]:
-    """The WHERE conditions on review_turns: typed messages with any of the reasons, and the filters."""
+def _inbox_reasons(low_confidence: float) -> Dict[str, Any]:
+    """Each of INBOX_REASONS as a condition on review_turns."""
     t = schema.turns.c
-    reason = {
+    return {
         "fallback": t.fallback.is_(True),
         "low_confidence": t.confidence < low_confidence,
         "gap": t.gap.is_(True),
         "not_helpful": t.found_helpful.is_(False),
     }
+
+
+def _inbox_conditions(filters: Filters, status: str, low_confidence: float) -> List[Any]:
+    """The WHERE conditions on review_turns: typed messages with any of the reasons, and the filters."""
+    t = schema.turns.c
+    reason = _inbox_reasons(low_confidence)
     where = [t.group_key.isnot(None), sa.or_(*(reason[r] for r in filters.flags or INBOX_REASONS))]
-    if filters.since:
-        where.append(t.at >= _timestamp(filters.since))
-    if filters.until:
-        where.append(t.at < _timestamp(filters.until + timedelta(days=1)))
+    where.extend(_within(t.at, filters))
     if filters.intent:
         where.append(t.intent == filters.intent)
     if filters.treatment:
         where.append(t.treatment == filters.treatment)
     if filters.text:
-        escaped = filters.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where.append(sa.func.lower(t.text).like(f"%{escaped}%", escape="\\"))
+        where.append(_contains(sa.func.lower(t.text), filters.text))
     corrected = t.group_key.in_(sa.select(schema.corrections.c.group_key))
     if status == "open":
         where.append(sa.not_(corrected))
@@ -495,10 +507,7 @@ def inbox(
             sa.func.count().label("n"),
             sa.func.max(t.at).label("last_at"),
             sa.func.max(t.event_id).label("event_id"),
-            any_of(t.fallback.is_(True)).label("fallback"),
-            any_of(t.confidence < low_confidence).label("low_confidence"),
-            any_of(t.gap.is_(True)).label("gap"),
-            any_of(t.found_helpful.is_(False)).label("not_helpful"),
+            *(any_of(condition).label(name) for name, condition in _inbox_reasons(low_confidence).items()),
         )
         .where(*where)
         .group_by(t.group_key)
