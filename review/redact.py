@@ -177,6 +177,18 @@ def _strings(value: object) -> Iterable[str]:
 CAPITALISED_RUN = regex.compile(r"\b\p{Lu}[\p{Ll}'’-]+(?:\s+\p{Lu}[\p{Ll}'’-]+)*\b")
 
 
+# a title or a form of address is never the name: "Doctor said…", "Nurse was lovely"
+TITLES = {
+    "doctor", "nurse", "sister", "matron", "dr", "mr", "mrs", "ms", "miss", "mx", "sir", "madam", "dear",
+}  # fmt: skip
+# chat spellings that are also someone's name somewhere ("Im nervous", "Ive had…")
+CHAT_WORDS = {
+    "im", "ive", "id", "ill", "dont", "cant", "wont", "thats", "whats", "its", "u", "ur", "ya", "hun",
+}  # fmt: skip
+# words that are never a name on their own, whatever the name lists hold
+NOT_NAMES = frozenset(STOP_WORDS | CHAT_WORDS)
+
+
 def _is_unknown(word: str) -> bool:
     """Neither English nor medical.
 
@@ -187,7 +199,7 @@ def _is_unknown(word: str) -> bool:
     return not (
         base.endswith(("'s", "’s"))
         or len(base) < 2
-        or base in STOP_WORDS | CHAT_WORDS
+        or base in NOT_NAMES
         or base in _english_words()
         or base in _medical_words()
         or any(part in _english_words() | _medical_words() for part in base.split("-") if len(part) > 3)
@@ -225,7 +237,11 @@ class UnknownWordNameRecognizer(_NameRecognizer):
                 (
                     w
                     for w in words
-                    if not (w.group().lower() in STOP_WORDS | TITLES or _is_medical(w.group()))
+                    if not (
+                        w.group().lower() in STOP_WORDS
+                        or w.group().lower() in TITLES
+                        or _is_medical(w.group())
+                    )
                 ),
                 unknown[0],
             )
@@ -242,16 +258,8 @@ EPONYM_FOLLOWS = regex.compile(
     r"(?:[\s-]*\p{Lu}[\p{L}'’]*)*\s+(?i:effect|palsy|syndrome|disease|phenomenon|sign|test|technique|"
     r"method|procedure|lines?|lift|rings?|score|scale)\b"
 )
-# a title or a form of address is never the name: "Doctor said…", "Nurse was lovely"
-TITLES = {
-    "doctor", "nurse", "sister", "matron", "dr", "mr", "mrs", "ms", "miss", "mx", "sir", "madam", "dear",
-}  # fmt: skip
 # after a lower-case name that is also a word: the end of the message or the clause, or "here"
 NAME_ENDS = regex.compile(r"\s*(?:$|[,.!?;:)]|\s(?:here|and|from|x+)\b)")
-# chat spellings that are also someone's name somewhere ("Im nervous", "Ive had…")
-CHAT_WORDS = {
-    "im", "ive", "id", "ill", "dont", "cant", "wont", "thats", "whats", "its", "u", "ur", "ya", "hun",
-}  # fmt: skip
 # just before a lower-case name that is also a word, what says it is one: "thanks rob", "this is mo"
 NAME_CUE_BEFORE = regex.compile(
     r"\b(this is|i'?m|i am|thanks|thank you|thx|ty|cheers|regards|love|dr\.?|doctor|nurse|"
@@ -288,8 +296,9 @@ def _known_names() -> frozenset[str]:
         for attribute, value in vars(provider).items():
             if attribute.startswith(("first_names", "last_names")) and isinstance(value, (tuple, list, dict)):
                 names.update(str(name) for name in value)
+    excluded = calendar | TITLES
     return frozenset(
-        name.lower() for name in names if LATIN_NAME.fullmatch(name) and name.lower() not in calendar | TITLES
+        name.lower() for name in names if LATIN_NAME.fullmatch(name) and name.lower() not in excluded
     )
 
 
@@ -316,7 +325,7 @@ class KnownNameRecognizer(_NameRecognizer):
             name = word.group()
             lower = name.lower()
             # a possessive is more often a condition than a name on its own: "Raynaud's", "Parkinson's"
-            if lower in STOP_WORDS | CHAT_WORDS or name.endswith(("'s", "’s")) or _is_medical(name):
+            if lower in NOT_NAMES or name.endswith(("'s", "’s")) or _is_medical(name):
                 continue
             english = lower in _english_words()
             cued = NAME_CUE_BEFORE.search(text, 0, word.start())
