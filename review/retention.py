@@ -32,8 +32,6 @@ def purge(url: str, days: float, now: Optional[float] = None) -> List[str]:
             .having(sa.func.max(events.timestamp) < cutoff)
         )
         senders = [row[0] for row in connection.execute(idle)]
-        for sender in senders:
-            connection.execute(schema.events.delete().where(events.sender_id == sender))
-        summary.forget(connection, senders)
+        summary.forget(connection, senders, tables=(schema.events, *schema.DERIVED))
     engine.dispose()
     return senders

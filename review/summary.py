@@ -59,14 +59,18 @@ def is_payload(text: str) -> bool:
     return text.startswith("/")
 
 
+def words(text: str) -> str:
+    """A message's words, case and punctuation ignored: "How long does Botox last?" -> "how long does…"."""
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
 def group_key(text: str) -> str:
-    """The key that near-identical messages share: their words, case and punctuation ignored, hashed.
+    """The key that near-identical messages share: their words, hashed.
 
     "How long does Botox last?" and "how long does botox last" are one group in the inbox and one
     correction.
     """
-    words = " ".join(re.findall(r"\w+", text.casefold()))
-    return hashlib.sha256(words.encode()).hexdigest()[:32]
+    return hashlib.sha256(words(text).encode()).hexdigest()[:32]
 
 
 @dataclass
@@ -285,7 +289,10 @@ def rebuild(connection: sa.engine.Connection, senders: List[str], newest: int) -
 def forget(
     connection: sa.engine.Connection, senders: List[str], tables: Iterable[sa.Table] = schema.DERIVED
 ) -> None:
-    """Deletes what the review app holds about these conversations (when they are purged, say)."""
+    """Deletes these conversations' rows from `tables`, 500 conversations a statement.
+
+    By default what the review app holds about them; retention (review/retention.py) adds Rasa's events.
+    """
     for table in tables:
         for start in range(0, len(senders), 500):
             connection.execute(table.delete().where(table.c.sender_id.in_(senders[start : start + 500])))

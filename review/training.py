@@ -34,6 +34,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 import yaml
 
 from contract import NOT_COVERED_INTENT, PROJECT_ROOT
+from review import summary
 from review.redact import PLACEHOLDERS, redact
 
 DATA = PROJECT_ROOT / "data"
@@ -58,11 +59,11 @@ class ExportError(ValueError):
 def normalised(text: str) -> str:
     """A message's words: annotations stripped, case, punctuation and white space ignored.
 
-    As summary.group_key words it: "How long does [Botox](treatment) last?" is "how long does botox last".
+    As the inbox groups them: "How long does [Botox](treatment) last?" is "how long does botox last".
     """
     from rasa.shared.nlu.training_data.entities_parser import replace_entities
 
-    return " ".join(re.findall(r"\w+", replace_entities(text).casefold()))
+    return summary.words(replace_entities(text))
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,11 @@ import yaml
 
 from actions import knowledge
 from actions.numbers import EMERGENCY_NUMBER
+from contract import PROJECT_ROOT
 from scripts.answer_check import QUALIFIED, meets
 from tests.harness import servers
 
-HELDOUT = Path(__file__).resolve().parent.parent / "tests" / "heldout"
+HELDOUT = PROJECT_ROOT / "tests" / "heldout"
 URGENT = f"call {EMERGENCY_NUMBER} or go to the nearest emergency"
 NOTICE = "virtual assistant. I share general information"
 
