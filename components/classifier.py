@@ -83,8 +83,10 @@ class IntentClassifier(LogisticRegressionClassifier):
         weighted = []
         for origin, counts in self._blocks(messages).items():
             block = counts.astype(float)
-            block.data = np.log1p(block.data)
-            weighted.append(normalize(block @ scipy.sparse.diags(self._idf[origin])))
+            # log-scaled counts times each column's weight, on the stored entries only (a diagonal
+            # matrix of the whole vocabulary would be built for every message)
+            block.data = np.log1p(block.data) * self._idf[origin][block.indices]
+            weighted.append(normalize(block))
         return scipy.sparse.hstack(weighted).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
