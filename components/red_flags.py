@@ -28,6 +28,9 @@ from spacy.util import filter_spans
 from components.knowledge_file import KnowledgeFileComponent
 from contract import RED_FLAG_INTENT, RED_FLAGS_KEY, SYMPTOMS_MENTIONED_KEY
 
+# where a clause ends: a cue before it ("sorry if this is silly,") does not reach the words after it
+CLAUSE_BREAK = re.compile(r"[,;.!?]")
+
 
 def normalise(text: str) -> str:
     """Lower-cases, straightens curly apostrophes and folds white space."""
@@ -94,15 +97,17 @@ class RedFlagDetector(KnowledgeFileComponent):
         inability right before it ("can't | catch my breath"), describes the symptom, not its context.
         """
         before = symptom.doc[max(symptom.sent.start, symptom.start - 3) : symptom.start].text
-        cues = {
-            modifier.category
+        modifiers = [
+            modifier
             for modifier in symptom._.modifiers
             if not symptom.start <= modifier.modifier_span[0] < symptom.end
             and not (modifier.modifier_span[1] == symptom.start and self._inability.search(before))
-        }
+        ]
+        cues = {modifier.category for modifier in modifiers}
         if "NEGATED_EXISTENCE" in cues:
             return False
-        if "HYPOTHETICAL" in cues and not self._own_experience.search(symptom.doc.text):
+        hypothetical = [m for m in modifiers if m.category == "HYPOTHETICAL"]
+        if hypothetical and not self._told_as_own(symptom, hypothetical):
             return False
         if "FAMILY" in cues and self._about_me.search(symptom.doc.text):
             return False
@@ -119,6 +124,24 @@ class RedFlagDetector(KnowledgeFileComponent):
             or self._ongoing.search(after)
             or self._worsening_now.search(symptom.doc[symptom.end : symptom.sent.end].text)
         )
+
+    def _told_as_own(self, symptom: Span, questions: List[Any]) -> bool:
+        """Whether the patient says, outside the question about it, that the symptom is theirs.
+
+        "Does filler make skin go grey? mine did" and "sorry if this is silly, my lips are going white"
+        are; "what would happen if my lip went white?" is not: "my lip went" follows the question's cue
+        in the same clause.
+        """
+        text = symptom.doc.text
+        cues = [symptom.doc[m.modifier_span[0]].idx for m in questions]
+
+        def asked(told: re.Match) -> bool:
+            return any(
+                cue <= told.start() < symptom.end_char and not CLAUSE_BREAK.search(text, cue, told.start())
+                for cue in cues
+            )
+
+        return any(not asked(told) for told in self._own_experience.finditer(text))
 
     def triage(self, text: str) -> Tuple[List[Dict[str, str]], List[Dict[str, str]]]:
         """The red flags happening now, and the symptoms only mentioned, each once, in lexicon order."""

@@ -57,6 +57,8 @@ def test_red_flags_are_caught(text, flag):
         "will I bruise?",
         "is it painful",
         "what's the difference between static and dynamic lines",
+        "small lumps I can feel in my lips but can't see them, massage or leave them?",
+        "just a tiny pinprick scab where the needle went in, can I wear makeup?",
     ],
 )
 def test_ordinary_questions_are_not_red_flags(text):
@@ -88,6 +90,10 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "the pain is worse, not better, and the skin looks dusky",  # a "not" that isn't a negation
         "my face is swollen and I can't catch my breath",  # an inability right before the symptom
         "had cheek filler 8 months ago and there's a hot painful lump that keeps growing",  # ongoing
+        "not sure if it's an allergy... my face is swelling and my heart is racing",  # doubt, not denial
+        "no rash or anything, just really hard to swallow since the botox",  # "just" ends the "no"
+        "sorry if this is silly, my lips are going white after filler",  # the "if" ends at the comma
+        "my left eye has gone a bit blurry since the filler",  # words between the eye and the blur
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -109,6 +115,12 @@ def test_symptoms_happening_now_are_red_flags(text):
         "my cousin got an infection from lip filler last summer, she's fine now",  # a relative's past
         "zero trouble swallowing after my botox, how does it work?",  # negated
         "can you have an anaphylactic reaction to botox?",  # a question about a risk
+        "what would happen if my lip went white after filler?",  # "my lip went" is inside the "if"
+        "say I had trouble swallowing after neck botox, would it wear off?",  # hypothetical
+        "I fainted at my first appointment in March but was fine after, any tips?",  # past, resolved
+        "I used to get hives years ago and had no issues since",  # "since" ends the sentence
+        "I haven't got any vision problems, can I wear contacts after filler?",  # negated
+        "Will it hurt? I faint at the sight of needles",  # a tendency, not an event
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
