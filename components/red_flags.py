@@ -8,14 +8,15 @@ Three tiers, decided for every message after the intent classifier (knowledge/re
    years ago", "will I bruise?", "can it fix droopy eyelids?"): the question keeps its own intent (a
    classifier's `report_red_flag` gives way to the next likeliest), and `symptoms_mentioned` lists them,
    so the answer ends with one calm line on when to seek urgent care.
-3. No symptom: nothing changes (a `report_red_flag` from the classifier stands: it may know a phrasing
-   the lexicon lacks).
+3. No red-flag symptom: nothing changes (a `report_red_flag` from the classifier stands: it may know a
+   phrasing the lexicon lacks), unless every symptom the message names is an everyday one (swelling, a
+   lump, pain) only mentioned ("last year my lips swelled up, then settled"): then as in 2.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, NamedTuple, Tuple
 
 import spacy
 from medspacy.context import ConText, ConTextRule
@@ -32,9 +33,26 @@ from contract import RED_FLAG_INTENT, RED_FLAGS_KEY, SYMPTOMS_MENTIONED_KEY
 CLAUSE_BREAK = re.compile(r"[,;.!?]")
 
 
-def normalise(text: str) -> str:
-    """Lower-cases, straightens curly apostrophes and folds white space."""
-    return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").lower().split())
+# a letter typed three times or more ("sooo", "hellllp") is one letter
+STRETCHED = re.compile(r"([a-z])\1{2,}")
+WORD = re.compile(r"\b\w+\b")
+
+
+def normalise(text: str, text_speak: Dict[str, str]) -> str:
+    """Lower-cases, straightens curly apostrophes, folds white space and spells out chat words."""
+    text = " ".join(text.replace("\u2019", "'").replace("\u2018", "'").lower().split())
+    text = STRETCHED.sub(r"\1", text)
+    return WORD.sub(lambda word: text_speak.get(word.group(), word.group()), text)
+
+
+class Triage(NamedTuple):
+    """What a message says of symptoms."""
+
+    current: List[Dict[str, str]]  # red flags happening now
+    mentioned: List[Dict[str, str]]  # red flags only mentioned: negated, past, hypothetical, asked about
+    # symptoms that are no emergency on their own named, each slight, long-standing, over, asked about
+    # or denied, and not all of them denied
+    everyday_aside: bool
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -46,10 +64,13 @@ class RedFlagDetector(KnowledgeFileComponent):
     """
 
     def _build(self, rules: Dict[str, Any]) -> None:
+        everyday = rules.get("everyday_symptoms")
         self._flags = [
             (flag["id"], flag["label"], [re.compile(p, re.IGNORECASE) for p in flag["patterns"]])
-            for flag in rules.get("red_flags", [])
+            for flag in [*rules.get("red_flags", []), *([everyday] if everyday else [])]
         ]
+        self._everyday = everyday["id"] if everyday else None
+        self._text_speak = rules.get("text_speak") or {}
         self._labels = {flag_id: label for flag_id, label, _ in self._flags}
         self._recent = re.compile(rules.get("recent") or r"(?!x)x", re.IGNORECASE)
         self._after_treatment = re.compile(rules.get("after_treatment") or r"(?!x)x", re.IGNORECASE)
@@ -57,6 +78,8 @@ class RedFlagDetector(KnowledgeFileComponent):
         self._own_experience = re.compile(rules.get("own_experience") or r"(?!x)x", re.IGNORECASE)
         self._present = re.compile(rules.get("present") or r"(?!x)x", re.IGNORECASE)
         self._ongoing = re.compile(rules.get("ongoing") or r"(?!x)x", re.IGNORECASE)
+        self._resolved = re.compile(rules.get("resolved") or r"(?!x)x", re.IGNORECASE)
+        self._returned = re.compile(rules.get("returned") or r"(?!x)x", re.IGNORECASE)
         self._worsening_now = re.compile(rules.get("worsening_now") or r"(?!x)x", re.IGNORECASE)
         self._inability = re.compile(rules.get("inability") or r"(?!x)x", re.IGNORECASE)
         self._nlp = spacy.blank("en")
@@ -111,6 +134,8 @@ class RedFlagDetector(KnowledgeFileComponent):
             return False
         if "FAMILY" in cues and self._about_me.search(symptom.doc.text):
             return False
+        if self._is_over(symptom):
+            return False
         if "HISTORICAL" not in cues:
             return True
         own_words = symptom.doc[max(symptom.sent.start, symptom.start - 3) : symptom.end].text
@@ -123,6 +148,41 @@ class RedFlagDetector(KnowledgeFileComponent):
             or self._present.search(own_words)
             or self._ongoing.search(after)
             or self._worsening_now.search(symptom.doc[symptom.end : symptom.sent.end].text)
+        )
+
+    @staticmethod
+    def _is_negated(symptom: Span) -> bool:
+        return any(modifier.category == "NEGATED_EXISTENCE" for modifier in symptom._.modifiers)
+
+    def _is_aside(self, symptom: Span) -> bool:
+        """Whether an everyday symptom is slight, long-standing, over or asked about.
+
+        "A tiny lump", "my jaw aches every morning", "my lips swelled up last year, then settled", "could
+        my lips swell up?". Negated or past alone is not enough: an emergency in words the lexicon lacks
+        often says what it is not ("not like any bruise") or when the treatment was ("2 months ago").
+        """
+        cues = {modifier.category for modifier in symptom._.modifiers}
+        hypothetical = [m for m in symptom._.modifiers if m.category == "HYPOTHETICAL"]
+        return (
+            "NOT_ACUTE" in cues
+            or self._is_over(symptom)
+            or bool(hypothetical and not self._told_as_own(symptom, hypothetical))
+        )
+
+    def _is_over(self, symptom: Span) -> bool:
+        """Whether the words after the symptom, in its sentence, say it ended and did not come back.
+
+        "I got hives after my botox but they went away in a day" is over; "my lip is white and the
+        swelling went down" is not: another kind of symptom stands between, and the ending may be its.
+        """
+        doc = symptom.doc
+        later = doc.text[: symptom.sent.end_char]
+        ended = self._resolved.search(later, symptom.end_char)
+        if not ended or self._returned.search(later, ended.end()):
+            return False
+        return not any(
+            symptom.end_char <= other.start_char < ended.start() and other.label_ != symptom.label_
+            for other in doc.ents
         )
 
     def _told_as_own(self, symptom: Span, questions: List[Any]) -> bool:
@@ -143,16 +203,22 @@ class RedFlagDetector(KnowledgeFileComponent):
 
         return any(not asked(told) for told in self._own_experience.finditer(text))
 
-    def triage(self, text: str) -> Tuple[List[Dict[str, str]], List[Dict[str, str]]]:
-        """The red flags happening now, and the symptoms only mentioned, each once, in lexicon order."""
-        symptoms = self._symptoms(normalise(text))
-        current = {flag_id for flag_id, entity in symptoms if self._is_current(entity)}
-        mentioned = {flag_id for flag_id, _ in symptoms} - current
-        return self._named(current), self._named(mentioned)
+    def triage(self, text: str) -> Triage:
+        """The red flags happening now and those only mentioned, each once, in lexicon order."""
+        symptoms = self._symptoms(normalise(text, self._text_speak))
+        red_flags = [(flag_id, entity) for flag_id, entity in symptoms if flag_id != self._everyday]
+        everyday = [entity for flag_id, entity in symptoms if flag_id == self._everyday]
+        now = {flag_id for flag_id, entity in red_flags if self._is_current(entity)}
+        return Triage(
+            current=self._named(now),
+            mentioned=self._named({flag_id for flag_id, _ in red_flags} - now),
+            everyday_aside=any(self._is_aside(entity) for entity in everyday)
+            and all(self._is_aside(entity) or self._is_negated(entity) for entity in everyday),
+        )
 
     def detect(self, text: str) -> List[Dict[str, str]]:
         """The red flags happening now in `text`."""
-        return self.triage(text)[0]
+        return self.triage(text).current
 
     def _named(self, flag_ids: set) -> List[Dict[str, str]]:
         return [{"id": i, "label": label} for i, label in self._labels.items() if i in flag_ids]
@@ -160,15 +226,19 @@ class RedFlagDetector(KnowledgeFileComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         """Makes a current red flag the intent; lets a question that only mentions symptoms keep its own."""
         for message in messages:
-            current, mentioned = self.triage(message.get(TEXT) or "")
+            triage = self.triage(message.get(TEXT) or "")
             ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r["name"] != RED_FLAG_INTENT]
-            if current:
+            classified_red_flag = (message.get(INTENT) or {}).get("name") == RED_FLAG_INTENT
+            # the classifier's red flag on a message whose every symptom is an everyday one, set aside
+            everyday_aside = classified_red_flag and triage.everyday_aside
+            mentioned = triage.mentioned or (self._named({self._everyday}) if everyday_aside else [])
+            if triage.current:
                 red_flag = {"name": RED_FLAG_INTENT, "confidence": 1.0}
                 message.set(INTENT, red_flag, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [red_flag, *ranking], add_to_output=True)
-                message.set(RED_FLAGS_KEY, current, add_to_output=True)
+                message.set(RED_FLAGS_KEY, triage.current, add_to_output=True)
             elif mentioned:
-                if (message.get(INTENT) or {}).get("name") == RED_FLAG_INTENT and ranking:
+                if classified_red_flag and ranking:
                     message.set(INTENT, ranking[0], add_to_output=True)
                     message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
                 message.set(SYMPTOMS_MENTIONED_KEY, mentioned, add_to_output=True)

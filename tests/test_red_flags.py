@@ -94,11 +94,12 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "no rash or anything, just really hard to swallow since the botox",  # "just" ends the "no"
         "sorry if this is silly, my lips are going white after filler",  # the "if" ends at the comma
         "my left eye has gone a bit blurry since the filler",  # words between the eye and the blur
+        "my lipsss r going grey n it hurts",  # chat spellings
+        "water goes down wrong and I choke, since my botox",  # "goes down" is no recovery here
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
-    current, _ = DETECTOR.triage(text)
-    assert current, text
+    assert DETECTOR.triage(text).current, text
 
 
 @pytest.mark.parametrize(
@@ -121,11 +122,13 @@ def test_symptoms_happening_now_are_red_flags(text):
         "I used to get hives years ago and had no issues since",  # "since" ends the sentence
         "I haven't got any vision problems, can I wear contacts after filler?",  # negated
         "Will it hurt? I faint at the sight of needles",  # a tendency, not an event
+        "I got hives after my botox but they went away in a day",  # over, past the "but"
+        "what's the infection risk with lip filler?",  # a question about a risk
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
-    current, mentioned = DETECTOR.triage(text)
-    assert not current and mentioned, text
+    triage = DETECTOR.triage(text)
+    assert not triage.current and triage.mentioned, text
 
 
 def test_a_question_that_only_mentions_a_symptom_keeps_its_own_intent():
@@ -140,3 +143,42 @@ def test_a_question_that_only_mentions_a_symptom_keeps_its_own_intent():
     assert [r["name"] for r in message.get("intent_ranking")] == ["ask_side_effects"]
     assert message.get("symptoms_mentioned")[0]["id"] == "weakness_or_drooping"
     assert message.get("red_flags") is None
+
+
+def _classified_as_red_flag(text: str) -> Message:
+    message = Message(data={"text": text})
+    message.set("intent", {"name": RED_FLAG_INTENT, "confidence": 0.6})
+    message.set(
+        "intent_ranking",
+        [{"name": RED_FLAG_INTENT, "confidence": 0.6}, {"name": "ask_side_effects", "confidence": 0.3}],
+    )
+    DETECTOR.process([message])
+    return message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "last year my lips swelled up after filler, then settled on their own. ok to book again?",  # over
+        "if I catch flu after my filler, could my lips swell up?",  # asked about
+        "there's a tiny lump in my lip, it's soft and doesn't hurt",  # slight, and a denial
+        "I grind my teeth and my jaw aches every morning, could botox help?",  # long-standing
+    ],
+)
+def test_the_classifiers_red_flag_gives_way_when_every_everyday_symptom_is_set_aside(text):
+    message = _classified_as_red_flag(text)
+    assert message.get("intent")["name"] == "ask_side_effects", text
+    assert message.get("symptoms_mentioned")[0]["id"] == "everyday"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my lips have gone a weird colour, not like any bruise i've ever had",  # only a denial
+        "the knot under my skin is angry and hurts to touch",  # happening now
+        "swollen hard lumps where I had filler ages ago and they really hurt",  # past alone
+        "I feel like I'm breathing through a straw",  # no symptom the lexicon knows
+    ],
+)
+def test_the_classifiers_red_flag_stands_otherwise(text):
+    assert _classified_as_red_flag(text).get("intent")["name"] == RED_FLAG_INTENT, text
