@@ -27,6 +27,7 @@ from contract import (
     FILLER,
     GAPS_KEY,
     OTHER_QUESTIONS_KEY,
+    RED_FLAG_INTENT,
     RED_FLAGS_KEY,
     SYMPTOMS_MENTIONED_KEY,
     TOPIC_INTENT_PREFIX,
@@ -106,6 +107,15 @@ def show_notice_once(dispatcher: CollectingDispatcher, tracker: Tracker) -> List
     return [SlotSet("notice_shown", True)]
 
 
+def remind_of_urgent_care(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """In a conversation where the patient reported a red flag, urgent care first in every later reply.
+
+    "We're still in the car park" after "her chin is going white" is no time for "I can only help with…".
+    """
+    if tracker.get_slot("red_flag") and tracker.latest_message["intent"].get("name") != RED_FLAG_INTENT:
+        dispatcher.utter_message(response="utter_urgent_care_reminder")
+
+
 def when_to_seek_urgent_care(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """After the answer, one calm line on symptoms the message mentioned without having them now."""
     mentioned = tracker.latest_message.get(SYMPTOMS_MENTIONED_KEY) or []
@@ -126,6 +136,7 @@ class ActionAnswerQuestion(Action):
     ) -> List[Dict[Text, Any]]:
         """Answers the asked topic for the treatment in the message, else the one remembered."""
         facts = knowledge.load()
+        remind_of_urgent_care(dispatcher, tracker)
         events = show_notice_once(dispatcher, tracker)
         intent = tracker.latest_message["intent"].get("name") or ""
         named = treatment_in_message(tracker)
@@ -200,6 +211,7 @@ class NoticeThenResponse(Action, abc.ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         """Shows the notice (once) and the response."""
+        remind_of_urgent_care(dispatcher, tracker)
         events = show_notice_once(dispatcher, tracker)
         clinic = config.clinic()
         dispatcher.utter_message(
@@ -254,6 +266,7 @@ class ActionDefaultAskAffirmation(Action):
     ) -> List[Dict[Text, Any]]:
         """Offers the likeliest topics, keeping the treatment the patient named."""
         buttons = topic_buttons(tracker)
+        remind_of_urgent_care(dispatcher, tracker)
         events = show_notice_once(dispatcher, tracker)
         # with nothing likely to offer (an empty or unreadable message), ask for it in other words
         response = "utter_ask_affirmation" if buttons else "utter_ask_rephrase"

@@ -197,6 +197,22 @@ async def test_a_red_flag_the_classifier_found_alone_is_handled_too():
     assert messages[0]["symptoms"] == "symptoms like these"
 
 
+@pytest.mark.parametrize(
+    "action, intent",
+    [
+        (actions.ActionExplainScope(), "out_of_scope"),
+        (actions.ActionAnswerQuestion(), "ask_duration"),
+        (actions.ActionDefaultAskAffirmation(), "nlu_fallback"),
+        (actions.ActionGreet(), "greet"),
+    ],
+)
+async def test_after_a_red_flag_every_reply_leads_with_urgent_care(action, intent):
+    messages, _ = await run(action, tracker(intent, "we're still in the car park", slots={"red_flag": True}))
+    assert messages[0]["response"] == "utter_urgent_care_reminder"
+    messages, _ = await run(action, tracker(intent, "we're still in the car park"))
+    assert all(m.get("response") != "utter_urgent_care_reminder" for m in messages)
+
+
 async def test_a_question_that_mentions_a_symptom_gets_its_answer_then_one_line_on_urgent_care():
     mentioned = [{"id": "vision", "label": "changes in your vision"}]
     messages, _ = await answer(tracker("ask_side_effects", symptoms_mentioned=mentioned))

@@ -96,6 +96,11 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "my left eye has gone a bit blurry since the filler",  # words between the eye and the blur
         "my lipsss r going grey n it hurts",  # chat spellings
         "water goes down wrong and I choke, since my botox",  # "goes down" is no recovery here
+        "I run out of air before I finish talking, botox was on monday",  # breath told by talking
+        "since the filler I can't walk properly and my legs and arms are swollen",
+        "the bump on my chin is hot and painful",
+        "she fainted after her filler, came round, then passed out again",  # over, then back
+        "my hand won't do what I tell it, also my smile is lopsided",  # "also" ends the "won't"
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -124,6 +129,9 @@ def test_symptoms_happening_now_are_red_flags(text):
         "Will it hurt? I faint at the sight of needles",  # a tendency, not an event
         "I got hives after my botox but they went away in a day",  # over, past the "but"
         "what's the infection risk with lip filler?",  # a question about a risk
+        "my lip filler got infected two years ago but it totally healed, can I have more done?",  # over
+        "my husband's eyelid drooped after his botox; I'm booking mine, can you avoid that?",  # about me
+        "what happens if the botox spreads and my eyelid droops?",  # "and my" stays in the question
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
