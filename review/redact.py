@@ -58,6 +58,12 @@ RECOGNIZERS = Path(__file__).resolve().parent / "pii_recognizers.yml"
 ENTITY_PATTERNS = PROJECT_ROOT / "knowledge" / "entity_patterns.yml"
 # the countries whose phone numbers the clinic's patients are likeliest to type
 PHONE_REGIONS = ("US", "GB", "IE", "CA", "AU", "NZ", "DE", "FR", "ES", "IT", "NL")
+# languages whose month names patients write dates in: "14 de marzo de 1985", "3 septembre 1979",
+# "12. Mai 1990" (English month names are review/pii_recognizers.yml's)
+DATE_LANGUAGES = (
+    "es", "fr", "de", "it", "pt", "nl", "pl", "tr", "ro", "sv", "da", "nb", "fi", "cs", "sk", "hu", "hr",
+    "sl", "lt", "lv", "et", "ga", "id", "ms", "tl", "sw", "vi",
+)  # fmt: skip
 # Presidio's scores run from 0 to 1; its weakest patterns (a bare "3/85" as a date) stay below this
 SCORE_THRESHOLD = 0.35
 PLACEHOLDERS = {
@@ -109,6 +115,34 @@ def _clinic_recognizers() -> List[PatternRecognizer]:
     return found
 
 
+def _dates_in_other_languages() -> PatternRecognizer:
+    """Dates with the month named in another language: CLDR's month names, as Babel ships them."""
+    from babel.dates import get_month_names
+
+    names = {
+        name.lower()
+        for language in DATE_LANGUAGES
+        for context in ("format", "stand-alone")
+        for name in get_month_names("wide", context, language).values()
+    }
+    months = "|".join(sorted((regex.escape(name) for name in names), key=len, reverse=True))
+    day = r"(?:[12]\d|3[01]|0?[1-9])(?:\.|º|ª|er|e)?"
+    year = r"(?:(?:19|20)\d{2}|['’]\d{2})"
+    return PatternRecognizer(
+        supported_entity="DATE_TIME",
+        name="dates in other languages",
+        supported_language="en",
+        patterns=[
+            Pattern(
+                "day and month",
+                rf"(?i)\b{day}\s+(?:de\s+)?(?:{months})\b\.?(?:,?\s+(?:de\s+)?{year}\b)?",
+                0.8,
+            ),
+            Pattern("month and year", rf"(?i)\b(?:{months})\s+(?:de\s+)?{year}\b", 0.8),
+        ],
+    )
+
+
 @functools.lru_cache(maxsize=None)
 def _engines() -> tuple[AnalyzerEngine, AnonymizerEngine]:
     """Built once per process: compiling the recognizers takes a moment."""
@@ -123,6 +157,7 @@ def _engines() -> tuple[AnalyzerEngine, AnonymizerEngine]:
         NhsRecognizer(),
         UsSsnRecognizer(),
         *_clinic_recognizers(),
+        _dates_in_other_languages(),
         UnknownWordNameRecognizer(),
         KnownNameRecognizer(),
     ):
@@ -136,13 +171,17 @@ def _medical_words() -> frozenset[str]:
     """The treatments, products and face areas the assistant knows, and drug names.
 
     The drug names (brand and generic) come from drug-named-entity-recognition's dictionary: "I'm on
-    Accutane" names a drug, not a person.
+    Accutane" names a drug, not a person. A drug name that is also a person's ("Hana") is left out.
     """
     patterns = yaml.safe_load(ENTITY_PATTERNS.read_text(encoding="utf-8"))
     phrases = [p for entity in ("treatment", "area") for values in patterns[entity].values() for p in values]
     from drug_named_entity_recognition.drugs_finder import d as drugs  # loads its dictionary: ~2 s, once
 
-    names = (name for name in drugs["drug_variant_to_canonical"] if name.isalpha() and len(name) > 3)
+    names = (
+        name
+        for name in drugs["drug_variant_to_canonical"]
+        if name.isalpha() and len(name) > 3 and name not in _known_names()
+    )
     return frozenset([word for phrase in phrases for word in phrase.lower().split()] + list(names))
 
 
@@ -232,6 +271,9 @@ class UnknownWordNameRecognizer(_NameRecognizer):
             unknown = [w for w in words if _is_unknown(w.group())]
             if not unknown:
                 continue
+            # after a product the assistant knows, the unknown word names its line: "Restylane Volyme"
+            if any(_is_medical(w.group()) for w in words if w.start() < unknown[0].start()):
+                continue
             # a known first name before an unknown surname belongs to it ("Samuel Okafor")
             first = next(
                 (
@@ -259,25 +301,44 @@ EPONYM_FOLLOWS = regex.compile(
     r"method|procedure|lines?|lift|rings?|score|scale)\b"
 )
 # after a lower-case name that is also a word: the end of the message or the clause, or "here"
-NAME_ENDS = regex.compile(r"\s*(?:$|[,.!?;:)]|\s(?:here|and|from|x+)\b)")
+NAME_ENDS = regex.compile(
+    r"\s*(?:$|[,.!?;:)(]|\s(?:here|and|from|for|x+|at|did|does|said|says|btw|lol|pls)\b)"
+)
 # just before a lower-case name that is also a word, what says it is one: "thanks rob", "this is mo"
 NAME_CUE_BEFORE = regex.compile(
-    r"\b(this is|i'?m|i am|thanks|thank you|thx|ty|cheers|regards|love|dr\.?|doctor|nurse|"
-    r"my (bf|gf|boyfriend|girlfriend|husband|hubby|wife|partner|sister|brother|mum|mom|dad|son|daughter|"
-    r"friend))[\s,]+$",
+    r"(?:\b(this is|i'?m|i am|from|with|by|dear|thanks|thank (you|u)|thx|ty|cheers|regards|love|"
+    r"(hi|hey|hiya|hello),|dr\.?|doctor|nurse|(my )?(bf|gf|boyfriend|girlfriend|husband|hubby|wife|partner|"
+    r"sis|sister|bro|brother|mum|mom|dad|son|daughter|friend))|\s-+|–|—)[\s,]+$",
     regex.IGNORECASE,
 )
+# the cues after which a known name needs nothing after it to count: "my bf jordan paid…" (not "nurse
+# said…": "Said" is a name too)
+STRONG_CUE_BEFORE = regex.compile(
+    r"\bmy (bf|gf|boyfriend|girlfriend|husband|hubby|wife|partner|sis|sister|bro|brother|mum|mom|dad|son|"
+    r"daughter|friend)\s+$",
+    regex.IGNORECASE,
+)
+# a message's last words, a name alone, as a signature: "… at 11. sam x"
+SIGNATURE_ENDS = regex.compile(r"\s*(?:x+)?\s*[.!]*\s*$", regex.IGNORECASE)
 SENTENCE_START = regex.compile(r"(?:^|[.!?\n:;\"“(]\s*)$")
 # "Grace said…", "Mark and I…": at a sentence's start, a name that is also a word, told by what follows
 ACTS_LIKE_A_PERSON = regex.compile(
-    r"\s+(said|says|told|tells|recommended|suggested|reckons|thinks|thought|and I|and me|&)\b",
+    r"\s+(said|says|told|tells|recommended|suggested|reckons|thinks|thought|did|from (work|the|my)|at the|"
+    r"and I|and me|&)\b|,?\s+(\p{L}+\s+)?and\s+(\p{L}+\s+)?(I|me|both)\b",
+    regex.IGNORECASE,
+)
+# "Joy's mobile", "Sarah's Kysse appointment": a name's possessive before what belongs to a person (a
+# condition's possessive, "Raynaud's phenomenon", is not)
+A_PERSONS = regex.compile(
+    r"['’]s\s+(?:\p{L}+\s+)?(number|mobile|phone|cell|email|address|appointment|booking|friend|husband|"
+    r"wife|partner|boyfriend|girlfriend|mum|mom|dad|sister|brother|daughter|son)\b",
     regex.IGNORECASE,
 )
 
 
 @functools.lru_cache(maxsize=None)
 def _known_names() -> frozenset[str]:
-    """First and last names, lower-cased: those of Faker's person providers in Latin-script locales.
+    """First and last names, lower-cased: Faker's person providers' Latin-script and romanised lists.
 
     Months and weekdays are left out: "in May" and "on Monday" are dates, and the date recognizers say so.
     """
@@ -294,7 +355,9 @@ def _known_names() -> frozenset[str]:
         except ImportError:
             continue  # a locale without names of its own
         for attribute, value in vars(provider).items():
-            if attribute.startswith(("first_names", "last_names")) and isinstance(value, (tuple, list, dict)):
+            if attribute.startswith(
+                ("first_names", "last_names", "first_romanized", "last_romanized")
+            ) and isinstance(value, (tuple, list, dict)):
                 names.update(str(name) for name in value)
     excluded = calendar | TITLES
     return frozenset(
@@ -324,21 +387,36 @@ class KnownNameRecognizer(_NameRecognizer):
         for word in LATIN_NAME.finditer(text):
             name = word.group()
             lower = name.lower()
-            # a possessive is more often a condition than a name on its own: "Raynaud's", "Parkinson's"
-            if lower in NOT_NAMES or name.endswith(("'s", "’s")) or _is_medical(name):
+            # a possessive is more often a condition than a name on its own ("Raynaud's", "Parkinson's"),
+            # unless a person's things follow it
+            persons = name.endswith(("'s", "’s")) and bool(A_PERSONS.match(text, word.end() - 2))
+            if name.endswith(("'s", "’s")):
+                if not (persons or STRONG_CUE_BEFORE.search(text, 0, word.start())):
+                    continue
+                name, lower = name[:-2], lower[:-2]
+            if lower in NOT_NAMES or _is_medical(name):
                 continue
             english = lower in _english_words()
             cued = NAME_CUE_BEFORE.search(text, 0, word.start())
+            signature = SENTENCE_START.search(text, 0, word.start()) and SIGNATURE_ENDS.match(
+                text, word.end()
+            )
             if lower not in _known_names():
-                if not (name[0].islower() and cued and not english):  # "i'm nkechi", not in the lists
+                if not (name[0].islower() and (cued or signature) and not english):  # "i'm nkechi"
                     continue
             elif name[0].isupper() and english:
                 at_start = SENTENCE_START.search(text, 0, word.start())
-                if at_start and not ACTS_LIKE_A_PERSON.match(text, word.end()):
+                if at_start and not (persons or ACTS_LIKE_A_PERSON.match(text, word.end())):
                     continue
-            elif name[0].islower() and english and not (cued and NAME_ENDS.match(text, word.end())):
-                continue  # "nurse said the…" is not a name; "thanks rob" and "dr lee," are
-            found.append(RecognizerResult("PERSON", word.start(), word.end(), 0.5))
+            elif (
+                name[0].islower()
+                and english
+                and not (cued and NAME_ENDS.match(text, word.end()))
+                and not STRONG_CUE_BEFORE.search(text, 0, word.start())
+                and not signature
+            ):
+                continue  # "nurse said the…" is not a name; "thanks rob", "dr lee," and "… sam x" are
+            found.append(RecognizerResult("PERSON", word.start(), word.start() + len(name), 0.5))
         return found
 
 

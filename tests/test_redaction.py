@@ -18,12 +18,13 @@ from review.redact import pseudonym, redact
 pytestmark = pytest.mark.unit
 
 KEY = b"test-pseudonym-key-not-secret"
-# tuned on (their misses were read while the recognizers were widened by kind): the first corpus, and the
-# second once the third was written
+# tuned on (their misses were read while the recognizers were widened by kind): the first corpus, the
+# second once the third was written, the third once the fourth was
 CORPUS = Path(__file__).parent / "pii_messages.yml"
 SECOND_CORPUS = Path(__file__).parent / "pii_messages_final.yml"
-# held out: written by a third helper, never read; its figure is the honest one
-HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_third.yml"
+THIRD_CORPUS = Path(__file__).parent / "pii_messages_third.yml"
+# held out: written by a fourth helper, never read; its figure is the honest one
+HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_fourth.yml"
 
 
 @pytest.mark.parametrize(
@@ -38,6 +39,23 @@ HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_third.yml"
         ("My name is Jane Doe, born March 14 1985", "[name]", "Jane"),
         ("My name is Jane Doe, born March 14 1985", "[date]", "March 14"),
         ("DOB 03/14/1985", "[date]", "03/14"),
+        # dates with the month in another language, or a year of birth alone
+        ("nací el 14 de marzo de 1985", "[date]", "marzo"),
+        ("geboren am 12. Mai 1990, Botox bitte", "Botox", "Mai 1990"),
+        ("born in '79, is it too late for filler?", "filler", "79"),
+        ("had it done in march 2023", "[date]", "2023"),
+        # names as people sign and mention them in chat
+        ("can i get my lips done with a cold sore? sam x", "[name]", "sam"),
+        ("my bf jordan paid for my filler", "[name]", "jordan"),
+        ("Joy's mobile is the best way to reach her", "[name]", "Joy"),
+        ("hi! yuki tanaka, can I have xeomin?", "xeomin", "tanaka"),
+        ("I want to continue with Dr Hana Tane", "[name]", "Hana"),
+        # codes and postcodes a cue tells
+        ("we live at 12 Rata Street, Auckland 1010.", "[address]", "1010"),
+        ("Please reply to my secretary (Ref: SK/2231)", "[id]", "SK/2231"),
+        ("my PAN ABCPK1234F for the invoice", "[id]", "ABCPK1234F"),
+        # a product's line is no name
+        ("Do you offer Profhilo Structura?", "Profhilo Structura", "Offer"),
         ("send it to 55 Elm Grove please", "[address]", "Elm Grove"),
         ("my postcode is SW1A 1AA", "[address]", "SW1A"),
         ("insurance member id AB12-34-56", "[", "AB12"),
@@ -89,9 +107,10 @@ def share_removed(path):
     return sum(value not in redact(text) for text, value in spans) / len(spans)
 
 
-def test_the_tuning_corpora_lose_at_least_98_and_96_percent_of_their_personal_details():
+def test_the_tuning_corpora_lose_at_least_98_percent_of_their_personal_details():
     assert share_removed(CORPUS) >= 0.98
-    assert share_removed(SECOND_CORPUS) >= 0.96  # 92 % when it was held out, 97 % once tuned on
+    assert share_removed(SECOND_CORPUS) >= 0.98  # 92 % when it was held out, 98.6 % once tuned on
+    assert share_removed(THIRD_CORPUS) >= 0.98  # 96.4 % when it was held out, 98.9 % once tuned on
 
 
 def share_kept(path):
@@ -100,15 +119,16 @@ def share_kept(path):
 
 
 def test_the_held_out_corpus_loses_no_fewer_details_than_when_last_measured():
-    """87 % before the known-names recognizer, 94.5 % after, 96.4 % with social handles: a floor, not the
-    target (98 %)."""
-    assert share_removed(HELD_OUT_CORPUS) >= 0.96
+    """93.7 % when written, 95.7 % after dates in other languages, romanised names and signatures: a
+    floor, not the target (98 %)."""
+    assert share_removed(HELD_OUT_CORPUS) >= 0.95
 
 
 def test_the_held_out_corpus_keeps_its_medical_words_as_when_last_measured():
     """98.3 %: products and foreign greetings the dictionaries lack are taken for names."""
     assert share_kept(HELD_OUT_CORPUS) >= 0.98
     assert share_kept(SECOND_CORPUS) >= 0.98
+    assert share_kept(THIRD_CORPUS) >= 0.98
 
 
 def test_the_tuning_corpus_keeps_every_medical_word():
