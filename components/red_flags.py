@@ -170,13 +170,15 @@ class RedFlagDetector(KnowledgeFileComponent):
         )
 
     def _is_over(self, symptom: Span) -> bool:
-        """Whether the words after the symptom, in its sentence, say it ended and did not come back.
+        """Whether the words after the symptom, in its sentence or the next, say it ended for good.
 
-        "I got hives after my botox but they went away in a day" is over; "my lip is white and the
-        swelling went down" is not: another kind of symptom stands between, and the ending may be its.
+        "I got hives after my botox but they went away in a day" is over, and "I fainted (woke up on the
+        floor!) but was fine after"; "my lip is white and the swelling went down" is not: another kind
+        of symptom stands between, and the ending may be its.
         """
         doc = symptom.doc
-        later = doc.text[: symptom.sent.end_char]
+        sentences = [sentence.end_char for sentence in doc.sents if sentence.end_char > symptom.sent.end_char]
+        later = doc.text[: sentences[0] if sentences else symptom.sent.end_char]
         ended = self._resolved.search(later, symptom.end_char)
         if not ended or self._returned.search(later, ended.end()):
             return False

@@ -101,6 +101,11 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "the bump on my chin is hot and painful",
         "she fainted after her filler, came round, then passed out again",  # over, then back
         "my hand won't do what I tell it, also my smile is lopsided",  # "also" ends the "won't"
+        "I can't stay awake and my husband says my face has dropped",  # "can't" is no denial
+        "it's not red like a bruise, more a white patch with a ring",  # the contrast ends the "not"
+        "my cheek is chalky white since the filler",  # a word between the verb and the colour
+        "can't stop wheezing since my lip filler",
+        "my heart is at 150 and I feel like I'm going to die",
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -132,6 +137,10 @@ def test_symptoms_happening_now_are_red_flags(text):
         "my lip filler got infected two years ago but it totally healed, can I have more done?",  # over
         "my husband's eyelid drooped after his botox; I'm booking mine, can you avoid that?",  # about me
         "what happens if the botox spreads and my eyelid droops?",  # "and my" stays in the question
+        "I fainted at my last appointment (woke up on the floor!) but was fine after",  # over, next sentence
+        "my twin passed out during her filler, could that happen to me?",
+        "a friend's lip went black after a filler party, what do you do differently?",
+        "I can't see any white patches on my lip, can I wear lipstick?",  # "can't see any" still denies
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
