@@ -32,7 +32,7 @@ MIN_NEAR_MISSES = 0.90
 REAL_SETS = ("real_patient_questions.yml", "real_patient_questions_second.yml")
 TRIAGE_SETS = (
     "triage.yml", "triage_final.yml", "triage_third.yml", "triage_fourth.yml", "triage_fifth.yml",
-    "triage_sixth.yml",
+    "triage_sixth.yml", "triage_seventh.yml", "triage_eighth.yml", "triage_ninth.yml", "triage_tenth.yml",
 )  # fmt: skip
 
 

@@ -106,6 +106,10 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "my cheek is chalky white since the filler",  # a word between the verb and the colour
         "can't stop wheezing since my lip filler",
         "my heart is at 150 and I feel like I'm going to die",
+        "I fell after my filler and hit my head, now I feel sick",
+        "I pressed the white patch and it took ages for the colour to come back",  # slow capillary refill
+        "since the filler I only see half, the top half of my left eye is dark",
+        "my head feels too heavy to hold up since the botox",
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -141,6 +145,10 @@ def test_symptoms_happening_now_are_red_flags(text):
         "my twin passed out during her filler, could that happen to me?",
         "a friend's lip went black after a filler party, what do you do differently?",
         "I can't see any white patches on my lip, can I wear lipstick?",  # "can't see any" still denies
+        "my brows drooped after my last botox, lasted a month, all gone now",  # over
+        "what are the odds of going blind from filler?",  # a risk
+        "can lip filler make you unable to swallow?",  # a risk, a word between "can" and the product
+        "my neighbour got double vision from botox, I only want my forehead done",  # a relative's, and mine
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):

@@ -4,10 +4,9 @@ Every emergency must get urgent-care direction first. A near-miss (a symptom neg
 else's history, hypothetical or asked about) must not; whether it then gets the right answer is
 measured by `make evaluate`, where it depends on understanding the question too.
 
-The sets whose misses were read while the lexicon was widened (triage.yml, triage_final.yml,
-triage_third.yml, triage_fourth.yml, triage_fifth.yml) guard against regressions here. triage_sixth.yml,
-never read, is measured by `make evaluate` only: it is the honest figure, and a test on it would invite
-tuning to it.
+Every set here has had its misses read while the lexicon was widened, each after it had been measured
+once as held out (triage_tenth.yml last): they guard against regressions. A set that has not been read
+yet belongs in `make evaluate` only: a test on it would invite tuning to it.
 
 tests/review_red_flags.yml, when there is one, holds the red flags staff found the assistant missed
 (`python -m review export-training`): each is a test here until knowledge/red_flags.yml catches it.
@@ -21,7 +20,10 @@ from review.training import DEFAULT_RED_FLAGS_OUT
 from scripts import heldout_check
 
 NEAR_MISSES_NOT_SENT_TO_URGENT_CARE = 0.9
-SETS = ["triage.yml", "triage_final.yml", "triage_third.yml", "triage_fourth.yml", "triage_fifth.yml"]
+SETS = [
+    "triage.yml", "triage_final.yml", "triage_third.yml", "triage_fourth.yml", "triage_fifth.yml",
+    "triage_sixth.yml", "triage_seventh.yml", "triage_eighth.yml", "triage_ninth.yml", "triage_tenth.yml",
+]  # fmt: skip
 if DEFAULT_RED_FLAGS_OUT.exists():
     SETS.append(DEFAULT_RED_FLAGS_OUT)
 
