@@ -20,6 +20,8 @@ FALLBACK_INTENT = "nlu_fallback"  # Rasa's FallbackClassifier
 NOT_COVERED_INTENT = "ask_not_covered"
 OUT_OF_SCOPE_INTENT = "out_of_scope"
 HANDOFF_INTENTS = ("request_human", "book_appointment")
+# replies of a few words ("You're welcome!"): right for "thanks", wrong for a story that ends in it
+COURTESY_INTENTS = ("greet", "goodbye", "thanks", "affirm", "deny")
 # a topic's question intent is this prefix and the topic's name in knowledge/facts.yml ("ask_duration")
 TOPIC_INTENT_PREFIX = "ask_"
 

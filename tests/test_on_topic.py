@@ -33,3 +33,19 @@ def test_a_message_about_the_treatments_gets_the_gap_answer_with_the_likeliest_t
 def test_a_message_with_nothing_about_the_treatments_keeps_did_you_mean():
     message = OnTopicGap({}).process([unsure([])])[0]
     assert message.get("intent")["name"] == "nlu_fallback"
+
+
+def courtesy(text: str) -> Message:
+    message = Message(data={"text": text})
+    message.set("intent", {"name": "thanks", "confidence": 0.8})
+    message.set("intent_ranking", [{"name": "thanks", "confidence": 0.8}])
+    message.set("entities", [{"entity": "treatment", "value": "botox"}])
+    return message
+
+
+def test_a_long_message_ending_in_thanks_is_no_courtesy():
+    story = "I had Botox two weeks ago and now my cheeks are swollen, will it go down? Please help. Thanks"
+    message = OnTopicGap({}).process([courtesy(story)])[0]
+    assert message.get("intent")["name"] == "ask_not_covered"  # on topic: the honest gap, with the referral
+    message = OnTopicGap({}).process([courtesy("thanks so much, the Botox answer really helped")])[0]
+    assert message.get("intent")["name"] == "thanks"
