@@ -10,7 +10,8 @@ Three tiers, decided for every message after the intent classifier (knowledge/re
    so the answer ends with one calm line on when to seek urgent care.
 3. No red-flag symptom: nothing changes (a `report_red_flag` from the classifier stands: it may know a
    phrasing the lexicon lacks), unless every symptom the message names is an everyday one (swelling, a
-   lump, pain) only mentioned ("last year my lips swelled up, then settled"): then as in 2.
+   lump, pain), each slight, long-standing, over or asked about ("last year my lips swelled up, then
+   settled"): then as in 2.
 """
 
 from __future__ import annotations
@@ -119,13 +120,7 @@ class RedFlagDetector(KnowledgeFileComponent):
         their own treatment. A cue inside the symptom's own words ("can't" in "can't breathe"), or an
         inability right before it ("can't | catch my breath"), describes the symptom, not its context.
         """
-        before = symptom.doc[max(symptom.sent.start, symptom.start - 3) : symptom.start].text
-        modifiers = [
-            modifier
-            for modifier in symptom._.modifiers
-            if not symptom.start <= modifier.modifier_span[0] < symptom.end
-            and not (modifier.modifier_span[1] == symptom.start and self._inability.search(before))
-        ]
+        modifiers = self._context(symptom)
         cues = {modifier.category for modifier in modifiers}
         if "NEGATED_EXISTENCE" in cues:
             return False
@@ -150,9 +145,18 @@ class RedFlagDetector(KnowledgeFileComponent):
             or self._worsening_now.search(symptom.doc[symptom.end : symptom.sent.end].text)
         )
 
-    @staticmethod
-    def _is_negated(symptom: Span) -> bool:
-        return any(modifier.category == "NEGATED_EXISTENCE" for modifier in symptom._.modifiers)
+    def _context(self, symptom: Span) -> List[Any]:
+        """ConText's modifiers of the symptom, but for the cues that are part of it ("can't breathe")."""
+        before = symptom.doc[max(symptom.sent.start, symptom.start - 3) : symptom.start].text
+        return [
+            modifier
+            for modifier in symptom._.modifiers
+            if not symptom.start <= modifier.modifier_span[0] < symptom.end
+            and not (modifier.modifier_span[1] == symptom.start and self._inability.search(before))
+        ]
+
+    def _is_negated(self, symptom: Span) -> bool:
+        return any(modifier.category == "NEGATED_EXISTENCE" for modifier in self._context(symptom))
 
     def _is_aside(self, symptom: Span) -> bool:
         """Whether an everyday symptom is slight, long-standing, over or asked about.
@@ -161,10 +165,10 @@ class RedFlagDetector(KnowledgeFileComponent):
         my lips swell up?". Negated or past alone is not enough: an emergency in words the lexicon lacks
         often says what it is not ("not like any bruise") or when the treatment was ("2 months ago").
         """
-        cues = {modifier.category for modifier in symptom._.modifiers}
-        hypothetical = [m for m in symptom._.modifiers if m.category == "HYPOTHETICAL"]
+        modifiers = self._context(symptom)
+        hypothetical = [m for m in modifiers if m.category == "HYPOTHETICAL"]
         return (
-            "NOT_ACUTE" in cues
+            any(m.category == "NOT_ACUTE" for m in modifiers)
             or self._is_over(symptom)
             or bool(hypothetical and not self._told_as_own(symptom, hypothetical))
         )
