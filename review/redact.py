@@ -369,11 +369,12 @@ class KnownNameRecognizer(_NameRecognizer):
     """A word that is a known first or last name, where a word like it would not be one by chance.
 
     A capitalised name that is also an English word ("Grace", "Will", "Mark") counts inside a sentence,
-    and at its start only when what follows is what people do ("Grace said", not "Will it hurt?"); a
-    lower-case one when it is not an English word ("this is siobhan") or follows a cue ("thanks rob"); and
-    after such a cue any lower-case word that is not English ("i'm nkechi").
-    Medical words, stop words and possessives never count; a name in a medical term ("Tyndall effect")
-    is dropped in `redact`, with every other recognizer's.
+    and at its start only when what follows is what people do ("Grace said", not "Will it hurt?") or
+    what belongs to people ("Joy's mobile"); a lower-case one when it is not an English word ("this is
+    siobhan"), follows a cue ("thanks rob", "my bf jordan") or signs the message ("… at 11. sam x"); and
+    after such a cue, or as such a signature, any lower-case word that is not English ("i'm nkechi").
+    Medical words, stop words and other possessives never count; a name in a medical term ("Tyndall
+    effect") is dropped in `redact`, with every other recognizer's.
     """
 
     def __init__(self) -> None:  # noqa: D107
