@@ -33,6 +33,8 @@ from contract import (
     TOPIC_INTENT_PREFIX,
 )
 
+SIDE_EFFECTS = "side_effects"
+
 
 def entity_values(tracker: Tracker, entity: str) -> List[str]:
     """Returns the values of an entity in the latest message, in order, without repeats."""
@@ -155,11 +157,17 @@ class ActionAnswerQuestion(Action):
         # gap words the topic's own answer already covers ("how much per unit?") don't count
         open_gaps = [g for g in gaps if g not in ANSWERED_DESPITE_GAP.get(topic, set())]
         topics = [topic, *other_questions(tracker, facts, topic)]
+        # a message that names a symptom or an unwanted result gets the article's word on side effects too
+        if tracker.latest_message.get(SYMPTOMS_MENTIONED_KEY) and SIDE_EFFECTS not in topics:
+            topics.append(SIDE_EFFECTS)
         areas = entity_values(tracker, "area")
         if topic in facts.topics and open_gaps:  # asked two things: say which the article doesn't cover
             answer = compose_partly(facts, topics, treatment, areas, open_gaps)
         elif topic in facts.topics:
             answer = compose_several(facts, topics, treatment, areas)
+        elif SIDE_EFFECTS in topics:
+            gaps, topic = gaps or ["other"], NOT_COVERED
+            answer = compose_partly(facts, [SIDE_EFFECTS], treatment, areas, gaps)
         else:
             gaps, topic = gaps or ["other"], NOT_COVERED
             answer = compose_gap(facts, gaps, treatment)

@@ -11,7 +11,9 @@ Three tiers, decided for every message after the intent classifier (knowledge/re
 3. No red-flag symptom: nothing changes (a `report_red_flag` from the classifier stands: it may know a
    phrasing the lexicon lacks), unless every symptom the message names is an everyday one (swelling, a
    lump, pain), each slight, long-standing, over or asked about ("last year my lips swelled up, then
-   settled"): then as in 2.
+   settled"): then as in 2. Everyday symptoms are listed in `symptoms_mentioned` too, whenever they do
+   not stand behind the classifier's red flag ("will I bruise?"): the answer adds the article's word on
+   side effects and the calm line.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class Triage(NamedTuple):
     # symptoms that are no emergency on their own named, each slight, long-standing, over, asked about
     # or denied, and not all of them denied
     everyday_aside: bool
+    everyday: bool  # such symptoms named at all
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -220,6 +223,7 @@ class RedFlagDetector(KnowledgeFileComponent):
             mentioned=self._named({flag_id for flag_id, _ in red_flags} - now),
             everyday_aside=any(self._is_aside(entity) for entity in everyday)
             and all(self._is_aside(entity) or self._is_negated(entity) for entity in everyday),
+            everyday=bool(everyday),
         )
 
     def detect(self, text: str) -> List[Dict[str, str]]:
@@ -235,9 +239,10 @@ class RedFlagDetector(KnowledgeFileComponent):
             triage = self.triage(message.get(TEXT) or "")
             ranking = [r for r in message.get(INTENT_RANKING_KEY, []) if r["name"] != RED_FLAG_INTENT]
             classified_red_flag = (message.get(INTENT) or {}).get("name") == RED_FLAG_INTENT
-            # the classifier's red flag on a message whose every symptom is an everyday one, set aside
-            everyday_aside = classified_red_flag and triage.everyday_aside
-            mentioned = triage.mentioned or (self._named({self._everyday}) if everyday_aside else [])
+            # an everyday symptom is named with the calm line, unless it stands behind the classifier's
+            # red flag (one happening now, not set aside)
+            everyday_named = triage.everyday and (triage.everyday_aside or not classified_red_flag)
+            mentioned = triage.mentioned or (self._named({self._everyday}) if everyday_named else [])
             if triage.current:
                 red_flag = {"name": RED_FLAG_INTENT, "confidence": 1.0}
                 message.set(INTENT, red_flag, add_to_output=True)

@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import actions, config
+from actions import actions, config, knowledge
 
 pytestmark = pytest.mark.unit
 
@@ -221,6 +221,17 @@ async def test_a_question_that_mentions_a_symptom_gets_its_answer_then_one_line_
     assert messages[-1]["symptoms"] == "changes in your vision"
     messages, _ = await answer(tracker("ask_side_effects"))
     assert all(m.get("response") != "utter_if_symptoms_appear" for m in messages)
+
+
+async def test_a_message_that_names_a_symptom_gets_the_articles_word_on_side_effects_too():
+    everyday = [{"id": "everyday", "label": "swelling or a lump that is getting worse"}]
+    side_effects = next(f for f in knowledge.load().facts if f.id == "both_side_effects").answer
+    messages, _ = await answer(tracker("ask_duration", symptoms_mentioned=everyday))
+    assert "three to four months" in messages[0]["text"] and side_effects in messages[0]["text"]
+    messages, _ = await answer(tracker("ask_not_covered", symptoms_mentioned=everyday))
+    assert "doesn't cover" in messages[0]["text"] and side_effects in messages[0]["text"]
+    messages, _ = await answer(tracker("ask_duration"))
+    assert side_effects not in messages[0]["text"]
 
 
 async def test_a_gap_answer_offers_the_nearest_topics_the_article_covers_and_the_clinic():

@@ -207,3 +207,12 @@ def test_the_classifiers_red_flag_gives_way_when_every_everyday_symptom_is_set_a
 )
 def test_the_classifiers_red_flag_stands_otherwise(text):
     assert _classified_as_red_flag(text).get("intent")["name"] == RED_FLAG_INTENT, text
+
+
+def test_an_everyday_symptom_in_a_question_is_noted_for_the_side_effects_answer():
+    message = Message(data={"text": "how long does the swelling last after lip filler?"})
+    message.set("intent", {"name": "ask_duration", "confidence": 0.8})
+    message.set("intent_ranking", [{"name": "ask_duration", "confidence": 0.8}])
+    DETECTOR.process([message])
+    assert message.get("intent")["name"] == "ask_duration"
+    assert [s["id"] for s in message.get("symptoms_mentioned")] == ["everyday"]
