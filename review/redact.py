@@ -64,6 +64,8 @@ DATE_LANGUAGES = (
     "es", "fr", "de", "it", "pt", "nl", "pl", "tr", "ro", "sv", "da", "nb", "fi", "cs", "sk", "hu", "hr",
     "sl", "lt", "lv", "et", "ga", "id", "ms", "tl", "sw", "vi",
 )  # fmt: skip
+# languages whose words are no name in a message written in them (spacy-lookups-data's lemma tables)
+WORD_LANGUAGES = ("de", "es", "fr", "it", "pt", "nl", "tr")
 # Presidio's scores run from 0 to 1; its weakest patterns (a bare "3/85" as a date) stay below this
 SCORE_THRESHOLD = 0.35
 PLACEHOLDERS = {
@@ -200,6 +202,21 @@ def _english_words() -> frozenset[str]:
     return frozenset(w.lower() for w in words)
 
 
+@functools.lru_cache(maxsize=None)
+def _other_languages_words() -> frozenset[str]:
+    """The words of the other languages patients write in, from spacy-lookups-data's lemma tables.
+
+    "Schwellung am Kinn", "ácido hialurónico", "Rellenos": capitalised words that are no English word
+    and no person's name either.
+    """
+    data = importlib.resources.files("spacy_lookups_data") / "data"
+    words: set[str] = set()
+    for language in WORD_LANGUAGES:
+        with gzip.open(str(data / f"{language}_lemma_lookup.json.gz"), "rt", encoding="utf-8") as table:
+            words.update(_strings(json.load(table)))
+    return frozenset(w.lower() for w in words if len(w) > 6) - _known_names()
+
+
 def _strings(value: object) -> Iterable[str]:
     if isinstance(value, str):
         yield value
@@ -240,6 +257,7 @@ def _is_unknown(word: str) -> bool:
         or len(base) < 2
         or base in NOT_NAMES
         or base in _english_words()
+        or base in _other_languages_words()
         or base in _medical_words()
         or any(part in _english_words() | _medical_words() for part in base.split("-") if len(part) > 3)
     )
@@ -307,7 +325,7 @@ NAME_ENDS = regex.compile(
 # just before a lower-case name that is also a word, what says it is one: "thanks rob", "this is mo"
 NAME_CUE_BEFORE = regex.compile(
     r"(?:\b(this is|i'?m|i am|from|with|by|dear|thanks|thank (you|u)|thx|ty|cheers|regards|love|"
-    r"(hi|hey|hiya|hello),|dr\.?|doctor|nurse|(my )?(bf|gf|boyfriend|girlfriend|husband|hubby|wife|partner|"
+    r"(hi|hey|hiya|hello),?|dr\.?|doctor|nurse|(my )?(bf|gf|boyfriend|girlfriend|husband|hubby|wife|partner|"
     r"sis|sister|bro|brother|mum|mom|dad|son|daughter|friend))|\s-+|–|—)[\s,]+$",
     regex.IGNORECASE,
 )
@@ -318,13 +336,18 @@ STRONG_CUE_BEFORE = regex.compile(
     r"daughter|friend)\s+$",
     regex.IGNORECASE,
 )
-# a message's last words, a name alone, as a signature: "… at 11. sam x"
-SIGNATURE_ENDS = regex.compile(r"\s*(?:x+)?\s*[.!]*\s*$", regex.IGNORECASE)
+# a name alone, signing the message or giving a number: "… at 11. sam x", "pls, Tiff x", "Mercy 0871…",
+# "ola here x"
+SIGNATURE_START = regex.compile(r"(?:^|[.!?\n,:;\"“(]\s*)$")
+SIGNATURE_ENDS = regex.compile(r"\s*(?:x+\b|here\b|[+(]?\d[\d\s()./-]{5}|[.!]*\s*$)", regex.IGNORECASE)
+# "hiya its rose lol": an introduction, told by what follows it ("it's red and sore" is none)
+INTRODUCED_BEFORE = regex.compile(r"\b(it'?s|its)\s+$", regex.IGNORECASE)
+INTRODUCED_AFTER = regex.compile(r"\s+(here|lol|x+)\b", regex.IGNORECASE)
 SENTENCE_START = regex.compile(r"(?:^|[.!?\n:;\"“(]\s*)$")
 # "Grace said…", "Mark and I…": at a sentence's start, a name that is also a word, told by what follows
 ACTS_LIKE_A_PERSON = regex.compile(
-    r"\s+(said|says|told|tells|recommended|suggested|reckons|thinks|thought|did|from (work|the|my)|at the|"
-    r"and I|and me|&)\b|,?\s+(\p{L}+\s+)?and\s+(\p{L}+\s+)?(I|me|both)\b",
+    r"\s+(said|says|told|tells|recommended|suggested|reckons|thinks|thought|did|is coming|from (work|the|my)|"
+    r"at the|and I|and me|&)\b|,?\s+(\p{L}+\s+)?and\s+(\p{L}+\s+)?(I|me|both)\b",
     regex.IGNORECASE,
 )
 # "Joy's mobile", "Sarah's Kysse appointment": a name's possessive before what belongs to a person (a
@@ -387,37 +410,38 @@ class KnownNameRecognizer(_NameRecognizer):
         found = []
         for word in LATIN_NAME.finditer(text):
             name = word.group()
-            lower = name.lower()
             # a possessive is more often a condition than a name on its own ("Raynaud's", "Parkinson's"),
             # unless a person's things follow it
             persons = name.endswith(("'s", "’s")) and bool(A_PERSONS.match(text, word.end() - 2))
             if name.endswith(("'s", "’s")):
                 if not (persons or STRONG_CUE_BEFORE.search(text, 0, word.start())):
                     continue
-                name, lower = name[:-2], lower[:-2]
+                name = name[:-2]
+            end = word.start() + len(name)
+            lower = name.lower()
             if lower in NOT_NAMES or _is_medical(name):
                 continue
-            english = lower in _english_words()
-            cued = NAME_CUE_BEFORE.search(text, 0, word.start())
-            signature = SENTENCE_START.search(text, 0, word.start()) and SIGNATURE_ENDS.match(
-                text, word.end()
+            # what says a word is someone's name, whatever the lists say
+            told = bool(
+                persons
+                or STRONG_CUE_BEFORE.search(text, 0, word.start())
+                or (NAME_CUE_BEFORE.search(text, 0, word.start()) and NAME_ENDS.match(text, end))
+                or (INTRODUCED_BEFORE.search(text, 0, word.start()) and INTRODUCED_AFTER.match(text, end))
+                or (SIGNATURE_START.search(text, 0, word.start()) and SIGNATURE_ENDS.match(text, end))
+                or ACTS_LIKE_A_PERSON.match(text, end)
             )
+            english = lower in _english_words()
             if lower not in _known_names():
-                if not (name[0].islower() and (cued or signature) and not english):  # "i'm nkechi"
-                    continue
-            elif name[0].isupper() and english:
-                at_start = SENTENCE_START.search(text, 0, word.start())
-                if at_start and not (persons or ACTS_LIKE_A_PERSON.match(text, word.end())):
+                cued = NAME_CUE_BEFORE.search(text, 0, word.start())
+                if english or not (
+                    told or (cued and not name[0].isupper())
+                ):  # "i'm nkechi", "TEMITOPE 1/2/90"
                     continue
             elif (
-                name[0].islower()
-                and english
-                and not (cued and NAME_ENDS.match(text, word.end()))
-                and not STRONG_CUE_BEFORE.search(text, 0, word.start())
-                and not signature
+                english and not told and (not name.istitle() or SENTENCE_START.search(text, 0, word.start()))
             ):
-                continue  # "nurse said the…" is not a name; "thanks rob", "dr lee," and "… sam x" are
-            found.append(RecognizerResult("PERSON", word.start(), word.start() + len(name), 0.5))
+                continue  # "Will it hurt?", "nurse said the…"; but "thanks rob", "Grace said", "… sam x"
+            found.append(RecognizerResult("PERSON", word.start(), end, 0.5))
         return found
 
 

@@ -18,13 +18,14 @@ from review.redact import pseudonym, redact
 pytestmark = pytest.mark.unit
 
 KEY = b"test-pseudonym-key-not-secret"
-# tuned on (their misses were read while the recognizers were widened by kind): the first corpus, the
-# second once the third was written, the third once the fourth was
+# tuned on (their misses were read while the recognizers were widened by kind): the first corpus, and
+# each later one once the next was written
 CORPUS = Path(__file__).parent / "pii_messages.yml"
 SECOND_CORPUS = Path(__file__).parent / "pii_messages_final.yml"
 THIRD_CORPUS = Path(__file__).parent / "pii_messages_third.yml"
-# held out: written by a fourth helper, never read; its figure is the honest one
-HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_fourth.yml"
+FOURTH_CORPUS = Path(__file__).parent / "pii_messages_fourth.yml"
+# held out: written by a fifth helper, never read; its figure is the honest one
+HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_fifth.yml"
 
 
 @pytest.mark.parametrize(
@@ -56,6 +57,14 @@ HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_fourth.yml"
         ("my PAN ABCPK1234F for the invoice", "[id]", "ABCPK1234F"),
         # a product's line is no name
         ("Do you offer Profhilo Structura?", "Profhilo Structura", "Offer"),
+        # weekdays with a day, dates in Asian scripts, names given alone, other languages' words
+        ("can i move to thurs 12th?", "[date]", "thurs 12th"),
+        ("born 1990年8月15日, nose filler", "filler", "1990年"),
+        ("Mercy 087 123 4567", "[name]", "Mercy"),
+        ("hiya its rose lol can i book", "[name]", "rose"),
+        ("Kasia's husband here, her lip is swollen", "swollen", "Kasia"),
+        ("Ich habe eine Schwellung nach der Behandlung", "Schwellung", "Dummy"),
+        ("2021 is my postcode, any clinic near?", "[", "2021"),
         ("send it to 55 Elm Grove please", "[address]", "Elm Grove"),
         ("my postcode is SW1A 1AA", "[address]", "SW1A"),
         ("insurance member id AB12-34-56", "[", "AB12"),
@@ -110,7 +119,8 @@ def share_removed(path):
 def test_the_tuning_corpora_lose_at_least_98_percent_of_their_personal_details():
     assert share_removed(CORPUS) >= 0.98
     assert share_removed(SECOND_CORPUS) >= 0.98  # 92 % when it was held out, 98.6 % once tuned on
-    assert share_removed(THIRD_CORPUS) >= 0.98  # 96.4 % when it was held out, 98.9 % once tuned on
+    assert share_removed(THIRD_CORPUS) >= 0.98  # 96.4 % when it was held out, 99.2 % once tuned on
+    assert share_removed(FOURTH_CORPUS) >= 0.98  # 95.6 % when it was held out, 99.6 % once tuned on
 
 
 def share_kept(path):
@@ -119,16 +129,18 @@ def share_kept(path):
 
 
 def test_the_held_out_corpus_loses_no_fewer_details_than_when_last_measured():
-    """93.7 % when written, 95.7 % after dates in other languages, romanised names and signatures: a
-    floor, not the target (98 %)."""
-    assert share_removed(HELD_OUT_CORPUS) >= 0.95
+    """95.1 % when written, 96.2 % after weekdays with a day, dates in Asian scripts, names given alone
+    and the words of other languages: a floor, not the target (98 %)."""
+    assert share_removed(HELD_OUT_CORPUS) >= 0.96
 
 
 def test_the_held_out_corpus_keeps_its_medical_words_as_when_last_measured():
-    """98.3 %: products and foreign greetings the dictionaries lack are taken for names."""
-    assert share_kept(HELD_OUT_CORPUS) >= 0.98
+    """97.7 %: products, conditions and foreign greetings the dictionaries lack are taken for names (the
+    target is every one kept)."""
+    assert share_kept(HELD_OUT_CORPUS) >= 0.97
     assert share_kept(SECOND_CORPUS) >= 0.98
     assert share_kept(THIRD_CORPUS) >= 0.98
+    assert share_kept(FOURTH_CORPUS) >= 0.98
 
 
 def test_the_tuning_corpus_keeps_every_medical_word():
