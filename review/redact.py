@@ -124,8 +124,11 @@ def _dates_in_other_languages() -> PatternRecognizer:
     names = {
         name.lower()
         for language in DATE_LANGUAGES
-        for context in ("format", "stand-alone")
-        for name in get_month_names("wide", context, language).values()
+        for months in (
+            get_month_names("wide", "format", language),
+            get_month_names("wide", "stand-alone", language),
+        )
+        for name in months.values()
     }
     months = "|".join(sorted((regex.escape(name) for name in names), key=len, reverse=True))
     day = r"(?:[12]\d|3[01]|0?[1-9])(?:\.|º|ª|er|e)?"
