@@ -125,10 +125,7 @@ class RedFlagDetector(KnowledgeFileComponent):
         """
         modifiers = self._context(symptom)
         cues = {modifier.category for modifier in modifiers}
-        if "NEGATED_EXISTENCE" in cues:
-            return False
-        hypothetical = [m for m in modifiers if m.category == "HYPOTHETICAL"]
-        if hypothetical and not self._told_as_own(symptom, hypothetical):
+        if "NEGATED_EXISTENCE" in cues or self._is_asked(symptom, modifiers):
             return False
         if "FAMILY" in cues and self._about_me.search(symptom.doc.text):
             return False
@@ -158,22 +155,22 @@ class RedFlagDetector(KnowledgeFileComponent):
             and not (modifier.modifier_span[1] == symptom.start and self._inability.search(before))
         ]
 
-    def _is_negated(self, symptom: Span) -> bool:
-        return any(modifier.category == "NEGATED_EXISTENCE" for modifier in self._context(symptom))
+    def _is_asked(self, symptom: Span, modifiers: List[Any]) -> bool:
+        """Hypothetical or asked about, unless the patient says, outside the question, it is theirs."""
+        questions = [m for m in modifiers if m.category == "HYPOTHETICAL"]
+        return bool(questions) and not self._told_as_own(symptom, questions)
 
-    def _is_aside(self, symptom: Span) -> bool:
+    def _is_aside(self, symptom: Span, modifiers: List[Any]) -> bool:
         """Whether an everyday symptom is slight, long-standing, over or asked about.
 
         "A tiny lump", "my jaw aches every morning", "my lips swelled up last year, then settled", "could
         my lips swell up?". Negated or past alone is not enough: an emergency in words the lexicon lacks
         often says what it is not ("not like any bruise") or when the treatment was ("2 months ago").
         """
-        modifiers = self._context(symptom)
-        hypothetical = [m for m in modifiers if m.category == "HYPOTHETICAL"]
         return (
             any(m.category == "NOT_ACUTE" for m in modifiers)
             or self._is_over(symptom)
-            or bool(hypothetical and not self._told_as_own(symptom, hypothetical))
+            or self._is_asked(symptom, modifiers)
         )
 
     def _is_over(self, symptom: Span) -> bool:
@@ -216,13 +213,19 @@ class RedFlagDetector(KnowledgeFileComponent):
         """The red flags happening now and those only mentioned, each once, in lexicon order."""
         symptoms = self._symptoms(normalise(text, self._text_speak))
         red_flags = [(flag_id, entity) for flag_id, entity in symptoms if flag_id != self._everyday]
-        everyday = [entity for flag_id, entity in symptoms if flag_id == self._everyday]
         now = {flag_id for flag_id, entity in red_flags if self._is_current(entity)}
+        # each everyday symptom: set aside, or only denied
+        everyday = []
+        for flag_id, entity in symptoms:
+            if flag_id == self._everyday:
+                modifiers = self._context(entity)
+                denied = any(m.category == "NEGATED_EXISTENCE" for m in modifiers)
+                everyday.append((self._is_aside(entity, modifiers), denied))
         return Triage(
             current=self._named(now),
             mentioned=self._named({flag_id for flag_id, _ in red_flags} - now),
-            everyday_aside=any(self._is_aside(entity) for entity in everyday)
-            and all(self._is_aside(entity) or self._is_negated(entity) for entity in everyday),
+            everyday_aside=any(aside for aside, _ in everyday)
+            and all(aside or denied for aside, denied in everyday),
             everyday=bool(everyday),
         )
 
