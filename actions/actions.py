@@ -27,7 +27,6 @@ from contract import (
     FILLER,
     GAPS_KEY,
     OTHER_QUESTIONS_KEY,
-    RED_FLAG_INTENT,
     RED_FLAGS_KEY,
     SYMPTOMS_MENTIONED_KEY,
     TOPIC_INTENT_PREFIX,
@@ -114,7 +113,7 @@ def remind_of_urgent_care(dispatcher: CollectingDispatcher, tracker: Tracker) ->
 
     "We're still in the car park" after "her chin is going white" is no time for "I can only help with…".
     """
-    if tracker.get_slot("red_flag") and tracker.latest_message["intent"].get("name") != RED_FLAG_INTENT:
+    if tracker.get_slot("red_flag"):  # the red-flag turn itself goes to utter_urgent_care, by rule
         dispatcher.utter_message(response="utter_urgent_care_reminder")
 
 
@@ -165,15 +164,15 @@ class ActionAnswerQuestion(Action):
             answer = compose_partly(facts, topics, treatment, areas, open_gaps)
         elif topic in facts.topics:
             answer = compose_several(facts, topics, treatment, areas)
-        elif SIDE_EFFECTS in topics:
-            gaps, topic = gaps or ["other"], NOT_COVERED
-            answer = compose_partly(facts, [SIDE_EFFECTS], treatment, areas, gaps)
         else:
             gaps, topic = gaps or ["other"], NOT_COVERED
-            answer = compose_gap(facts, gaps, treatment)
-            nearby = topic_buttons(tracker)  # what the article does cover, nearest to the question
-            if nearby:
-                answer = dataclasses.replace(answer, buttons=[*nearby, ASK_THE_CLINIC])
+            if SIDE_EFFECTS in topics:
+                answer = compose_partly(facts, [SIDE_EFFECTS], treatment, areas, gaps)
+            else:
+                answer = compose_gap(facts, gaps, treatment)
+                nearby = topic_buttons(tracker)  # what the article does cover, nearest to the question
+                if nearby:
+                    answer = dataclasses.replace(answer, buttons=[*nearby, ASK_THE_CLINIC])
 
         # facts and gaps go into the bot event's metadata, for the staff review app
         dispatcher.utter_message(
