@@ -197,12 +197,7 @@ def _is_medical(text: str) -> bool:
 @functools.lru_cache(maxsize=None)
 def _english_words() -> frozenset[str]:
     """WordNet's English words and their forms, from spacy-lookups-data's lemma tables."""
-    data = importlib.resources.files("spacy_lookups_data") / "data"
-    words: set[str] = set()
-    for name in ("en_lemma_lookup.json.gz", "en_lemma_index.json.gz", "en_lemma_exc.json.gz"):
-        with gzip.open(str(data / name), "rt", encoding="utf-8") as table:
-            words.update(_strings(json.load(table)))
-    return frozenset(w.lower() for w in words)
+    return frozenset(_lemma_table_words(["en_lemma_lookup", "en_lemma_index", "en_lemma_exc"]))
 
 
 @functools.lru_cache(maxsize=None)
@@ -212,12 +207,18 @@ def _other_languages_words() -> frozenset[str]:
     "Schwellung am Kinn", "ácido hialurónico", "Rellenos": capitalised words that are no English word
     and no person's name either.
     """
+    words = _lemma_table_words([f"{language}_lemma_lookup" for language in WORD_LANGUAGES])
+    return frozenset(word for word in words if len(word) > 6) - _known_names()
+
+
+def _lemma_table_words(tables: Iterable[str]) -> set[str]:
+    """Every word of these spacy-lookups-data tables (keys and values), lower-cased."""
     data = importlib.resources.files("spacy_lookups_data") / "data"
     words: set[str] = set()
-    for language in WORD_LANGUAGES:
-        with gzip.open(str(data / f"{language}_lemma_lookup.json.gz"), "rt", encoding="utf-8") as table:
-            words.update(_strings(json.load(table)))
-    return frozenset(w.lower() for w in words if len(w) > 6) - _known_names()
+    for name in tables:
+        with gzip.open(str(data / f"{name}.json.gz"), "rt", encoding="utf-8") as table:
+            words.update(word.lower() for word in _strings(json.load(table)))
+    return words
 
 
 def _strings(value: object) -> Iterable[str]:
@@ -416,29 +417,29 @@ class KnownNameRecognizer(_NameRecognizer):
             # a possessive is more often a condition than a name on its own ("Raynaud's", "Parkinson's"),
             # unless a person's things follow it
             persons = name.endswith(("'s", "’s")) and bool(A_PERSONS.match(text, word.end() - 2))
+            strong = STRONG_CUE_BEFORE.search(text, 0, word.start())
             if name.endswith(("'s", "’s")):
-                if not (persons or STRONG_CUE_BEFORE.search(text, 0, word.start())):
+                if not (persons or strong):
                     continue
                 name = name[:-2]
             end = word.start() + len(name)
             lower = name.lower()
             if lower in NOT_NAMES or _is_medical(name):
                 continue
+            cued = NAME_CUE_BEFORE.search(text, 0, word.start())
             # what says a word is someone's name, whatever the lists say
             told = bool(
                 persons
-                or STRONG_CUE_BEFORE.search(text, 0, word.start())
-                or (NAME_CUE_BEFORE.search(text, 0, word.start()) and NAME_ENDS.match(text, end))
+                or strong
+                or (cued and NAME_ENDS.match(text, end))
                 or (INTRODUCED_BEFORE.search(text, 0, word.start()) and INTRODUCED_AFTER.match(text, end))
                 or (SIGNATURE_START.search(text, 0, word.start()) and SIGNATURE_ENDS.match(text, end))
                 or ACTS_LIKE_A_PERSON.match(text, end)
             )
             english = lower in _english_words()
             if lower not in _known_names():
-                cued = NAME_CUE_BEFORE.search(text, 0, word.start())
-                if english or not (
-                    told or (cued and not name[0].isupper())
-                ):  # "i'm nkechi", "TEMITOPE 1/2/90"
+                # "i'm nkechi", "TEMITOPE 1/2/90"
+                if english or not (told or (cued and not name[0].isupper())):
                     continue
             elif (
                 english and not told and (not name.istitle() or SENTENCE_START.search(text, 0, word.start()))
