@@ -173,13 +173,15 @@ def _engines() -> tuple[AnalyzerEngine, AnonymizerEngine]:
 
 @functools.lru_cache(maxsize=None)
 def _medical_words() -> frozenset[str]:
-    """The treatments, products and face areas the assistant knows, and drug names.
+    """The treatments, products, face areas and one-word gap topics the assistant knows, and drug names.
 
     The drug names (brand and generic) come from drug-named-entity-recognition's dictionary: "I'm on
     Accutane" names a drug, not a person. A drug name that is also a person's ("Hana") is left out.
     """
     patterns = yaml.safe_load(ENTITY_PATTERNS.read_text(encoding="utf-8"))
     phrases = [p for entity in ("treatment", "area") for values in patterns[entity].values() for p in values]
+    # the one-word gap topics too: "Hylenex", "anaesthesia" (not "don't like my": its words are no term)
+    phrases += [p for values in patterns["gap_topic"].values() for p in values if " " not in p]
     from drug_named_entity_recognition.drugs_finder import d as drugs  # loads its dictionary: ~2 s, once
 
     names = (
@@ -192,6 +194,24 @@ def _medical_words() -> frozenset[str]:
 
 def _is_medical(text: str) -> bool:
     return any(word.strip("'’.,") in _medical_words() for word in text.lower().split())
+
+
+@functools.lru_cache(maxsize=None)
+def _brands() -> frozenset[str]:
+    """The product names the assistant knows, as knowledge/entity_patterns.yml capitalises them."""
+    patterns = yaml.safe_load(ENTITY_PATTERNS.read_text(encoding="utf-8"))
+    phrases = [p for values in patterns["treatment"].values() for p in values]
+    return frozenset(word.lower() for phrase in phrases for word in phrase.split() if not word.islower())
+
+
+# the word just before a match: "Revanesse" in "Revanesse Versa"
+WORD_BEFORE = regex.compile(r"([\p{L}]+)\s+$")
+
+
+def _names_a_product_line(text: str, start: int) -> bool:
+    """Whether the words at `start` follow a brand, so name its product line: "RHA Redensity"."""
+    before = WORD_BEFORE.search(text, 0, start)
+    return bool(before) and before.group(1).lower() in _brands()
 
 
 @functools.lru_cache(maxsize=None)
@@ -346,11 +366,15 @@ SIGNATURE_START = regex.compile(r"(?:^|[.!?\n,:;\"“(]\s*)$")
 SIGNATURE_ENDS = regex.compile(r"\s*(?:x+\b|here\b|[+(]?\d[\d\s()./-]{5}|[.!]*\s*$)", regex.IGNORECASE)
 # "hiya its rose lol": an introduction, told by what follows it ("it's red and sore" is none)
 INTRODUCED_BEFORE = regex.compile(r"\b(it'?s|its)\s+$", regex.IGNORECASE)
-INTRODUCED_AFTER = regex.compile(r"\s+(here|lol|x+)\b", regex.IGNORECASE)
+INTRODUCED_AFTER = regex.compile(r"\s+(here|lol|x+|again)\b", regex.IGNORECASE)
+# "hey its jack, my forehead…": the same introduction opening the message, where a comma or "my" may end it
+OPENING = regex.compile(r"^(?:(?:hi|hey|hiya|hello|yo|oi)\W*\s*)?(it'?s|its)\s+$", regex.IGNORECASE)
+OPENING_ENDS = regex.compile(r"\s*,|\s+(my|again|here)\b", regex.IGNORECASE)
 SENTENCE_START = regex.compile(r"(?:^|[.!?\n:;\"“(]\s*)$")
 # "Grace said…", "Mark and I…": at a sentence's start, a name that is also a word, told by what follows
 ACTS_LIKE_A_PERSON = regex.compile(
-    r"\s+(said|says|told|tells|recommended|suggested|reckons|thinks|thought|did|is coming|from (work|the|my)|"
+    r"\s+(said|says|told|tells|recommended|suggested|reckons|thinks|thought|did|booked|rang|texted|is coming|"
+    r"from (work|the|my)|"
     r"at the|and I|and me|&)\b|,?\s+(\p{L}+\s+)?and\s+(\p{L}+\s+)?(I|me|both)\b",
     regex.IGNORECASE,
 )
@@ -433,6 +457,7 @@ class KnownNameRecognizer(_NameRecognizer):
                 or strong
                 or (cued and NAME_ENDS.match(text, end))
                 or (INTRODUCED_BEFORE.search(text, 0, word.start()) and INTRODUCED_AFTER.match(text, end))
+                or (OPENING.search(text, 0, word.start()) and OPENING_ENDS.match(text, end))
                 or (SIGNATURE_START.search(text, 0, word.start()) and SIGNATURE_ENDS.match(text, end))
                 or ACTS_LIKE_A_PERSON.match(text, end)
             )
@@ -463,7 +488,11 @@ def redact(text: str) -> str:
         for result in analyzer.analyze(text=text, language="en", score_threshold=SCORE_THRESHOLD)
         if not (
             result.entity_type == "PERSON"
-            and (_is_medical(text[result.start : result.end]) or EPONYM_FOLLOWS.match(text, result.end))
+            and (
+                _is_medical(text[result.start : result.end])
+                or EPONYM_FOLLOWS.match(text, result.end)
+                or _names_a_product_line(text, result.start)
+            )
         )
     ]
     if not found:
