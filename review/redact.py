@@ -184,11 +184,14 @@ def _medical_words() -> frozenset[str]:
     phrases += [p for values in patterns["gap_topic"].values() for p in values if " " not in p]
     from drug_named_entity_recognition.drugs_finder import d as drugs  # loads its dictionary: ~2 s, once
 
-    names = (
-        name
+    # each word of a name of several ("tranexamic" of "tranexamic acid") that is no English word
+    words = (
+        word
         for name in drugs["drug_variant_to_canonical"]
-        if name.isalpha() and len(name) > 3 and name not in _known_names()
+        for word in name.split()
+        if " " not in name or word not in _english_words()
     )
+    names = (word for word in words if word.isalpha() and len(word) > 3 and word not in _known_names())
     return frozenset([word for phrase in phrases for word in phrase.lower().split()] + list(names))
 
 
@@ -336,11 +339,13 @@ class UnknownWordNameRecognizer(_NameRecognizer):
 
 # a word of a Latin-script name: "Siobhan", "O'Connell", "Nowak-Kowalska"
 LATIN_NAME = regex.compile(r"(?<!\p{L})\p{Latin}[\p{Latin}'’-]+")
-# "Tyndall effect", "Guillain-Barré syndrome", "Venus lines": a name in a medical term, the capitalised
-# words of the term after it
+# "Tyndall effect", "Guillain-Barré syndrome", "Venus lines", "Lambert-Eaton myasthenic syndrome",
+# "Fitzpatrick type V": a name in a medical term, the capitalised words of the term after it ("Kate ring
+# me" is no term)
 EPONYM_FOLLOWS = regex.compile(
-    r"(?:[\s-]*\p{Lu}[\p{L}'’]*)*\s+(?i:effect|palsy|syndrome|disease|phenomenon|sign|test|technique|"
-    r"method|procedure|lines?|lift|rings?|score|scale)\b"
+    r"(?:[\s-]*\p{Lu}[\p{L}'’]*)*(?:\s+\p{Ll}+\s+(?i:syndrome|disease|palsy)|\s+(?i:effect|palsy|syndrome|"
+    r"disease|phenomenon|sign|test|technique|method|procedure|lines?|lift|rings?|score|scale|type|grade|"
+    r"classification))\b(?!\s+(?i:me|us|him|her|them|you|back)\b)"
 )
 # after a lower-case name that is also a word: the end of the message or the clause, or "here"
 NAME_ENDS = regex.compile(
@@ -363,7 +368,9 @@ STRONG_CUE_BEFORE = regex.compile(
 # a name alone, signing the message or giving a number: "… at 11. sam x", "pls, Tiff x", "Mercy 0871…",
 # "ola here x"
 SIGNATURE_START = regex.compile(r"(?:^|[.!?\n,:;\"“(]\s*)$")
-SIGNATURE_ENDS = regex.compile(r"\s*(?:x+\b|here\b|[+(]?\d[\d\s()./-]{5}|[.!]*\s*$)", regex.IGNORECASE)
+SIGNATURE_ENDS = regex.compile(
+    r"\s*(?:x+\b|here\b|again\b|[—–]|[+(]?\d[\d\s()./-]{5}|[.!]*\s*$)", regex.IGNORECASE
+)
 # "hiya its rose lol": an introduction, told by what follows it ("it's red and sore" is none)
 INTRODUCED_BEFORE = regex.compile(r"\b(it'?s|its)\s+$", regex.IGNORECASE)
 INTRODUCED_AFTER = regex.compile(r"\s+(here|lol|x+|again)\b", regex.IGNORECASE)
@@ -373,9 +380,9 @@ OPENING_ENDS = regex.compile(r"\s*,|\s+(my|again|here)\b", regex.IGNORECASE)
 SENTENCE_START = regex.compile(r"(?:^|[.!?\n:;\"“(]\s*)$")
 # "Grace said…", "Mark and I…": at a sentence's start, a name that is also a word, told by what follows
 ACTS_LIKE_A_PERSON = regex.compile(
-    r"\s+(said|says|told|tells|recommended|suggested|reckons|thinks|thought|did|booked|rang|texted|is coming|"
-    r"from (work|the|my)|"
-    r"at the|and I|and me|&)\b|,?\s+(\p{L}+\s+)?and\s+(\p{L}+\s+)?(I|me|both)\b",
+    r"\s+(said|says|told|tells|asked|recommended|suggested|reckons|thinks|thought|did|booked|rang|texted|"
+    r"is coming|from (work|the|my)|at the|at reception|on reception|and I|and me|&)\b"
+    r"|,?\s+(\p{L}+\s+)?and\s+(\p{L}+\s+)?(I|me|both)\b",
     regex.IGNORECASE,
 )
 # "Joy's mobile", "Sarah's Kysse appointment": a name's possessive before what belongs to a person (a

@@ -24,8 +24,10 @@ CORPUS = Path(__file__).parent / "pii_messages.yml"
 SECOND_CORPUS = Path(__file__).parent / "pii_messages_final.yml"
 THIRD_CORPUS = Path(__file__).parent / "pii_messages_third.yml"
 FOURTH_CORPUS = Path(__file__).parent / "pii_messages_fourth.yml"
-# held out: written by a fifth helper, never read; its figure is the honest one
-HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_fifth.yml"
+FIFTH_CORPUS = Path(__file__).parent / "pii_messages_fifth.yml"
+SIXTH_CORPUS = Path(__file__).parent / "pii_messages_sixth.yml"
+# held out: written by a seventh helper, never read; its figure is the honest one
+HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_seventh.yml"
 
 
 @pytest.mark.parametrize(
@@ -123,21 +125,28 @@ def test_the_tuning_corpora_lose_at_least_98_percent_of_their_personal_details()
     assert share_removed(FOURTH_CORPUS) >= 0.98  # 95.6 % when it was held out, 99.6 % once tuned on
 
 
+def test_the_later_tuning_corpora_lose_at_least_97_percent():
+    """Their labels count relative times ("last Friday", "10 days ago") as dates, which stay by design."""
+    assert share_removed(FIFTH_CORPUS) >= 0.97  # 96.2 % when it was held out, 97.7 % once tuned on
+    assert share_removed(SIXTH_CORPUS) >= 0.97  # 94.6 % when it was held out, 97.3 % once tuned on
+
+
 def share_kept(path):
     kept = [w in redact(m["text"]) for m in corpus(path) for w in m["keep"]]
     return sum(kept) / len(kept)
 
 
 def test_the_held_out_corpus_loses_no_fewer_details_than_when_last_measured():
-    """95.1 % when written, 96.2 % after weekdays with a day, dates in Asian scripts, names given alone
-    and the words of other languages: a floor, not the target (98 %)."""
+    """96.4 % when written, 96.8 % after the sixth corpus's round: a floor, not the target (98 %)."""
     assert share_removed(HELD_OUT_CORPUS) >= 0.96
 
 
 def test_the_held_out_corpus_keeps_its_medical_words_as_when_last_measured():
-    """97.7 %: products, conditions and foreign greetings the dictionaries lack are taken for names (the
+    """94.7 %: products, conditions and foreign words the dictionaries lack are taken for names (the
     target is every one kept)."""
-    assert share_kept(HELD_OUT_CORPUS) >= 0.97
+    assert share_kept(HELD_OUT_CORPUS) >= 0.94
+    assert share_kept(FIFTH_CORPUS) >= 0.98
+    assert share_kept(SIXTH_CORPUS) >= 0.98
     assert share_kept(SECOND_CORPUS) >= 0.98
     assert share_kept(THIRD_CORPUS) >= 0.98
     assert share_kept(FOURTH_CORPUS) >= 0.98
