@@ -172,13 +172,19 @@ def _engines() -> tuple[AnalyzerEngine, AnonymizerEngine]:
 
 
 @functools.lru_cache(maxsize=None)
+def _entity_patterns() -> Dict[str, Dict[str, List[str]]]:
+    """knowledge/entity_patterns.yml: entity -> value -> the phrases that name it."""
+    return yaml.safe_load(ENTITY_PATTERNS.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=None)
 def _medical_words() -> frozenset[str]:
     """The treatments, products, face areas and one-word gap topics the assistant knows, and drug names.
 
     The drug names (brand and generic) come from drug-named-entity-recognition's dictionary: "I'm on
     Accutane" names a drug, not a person. A drug name that is also a person's ("Hana") is left out.
     """
-    patterns = yaml.safe_load(ENTITY_PATTERNS.read_text(encoding="utf-8"))
+    patterns = _entity_patterns()
     phrases = [p for entity in ("treatment", "area") for values in patterns[entity].values() for p in values]
     # the one-word gap topics too: "Hylenex", "anaesthesia" (not "don't like my": its words are no term)
     phrases += [p for values in patterns["gap_topic"].values() for p in values if " " not in p]
@@ -202,13 +208,12 @@ def _is_medical(text: str) -> bool:
 @functools.lru_cache(maxsize=None)
 def _brands() -> frozenset[str]:
     """The product names the assistant knows, as knowledge/entity_patterns.yml capitalises them."""
-    patterns = yaml.safe_load(ENTITY_PATTERNS.read_text(encoding="utf-8"))
-    phrases = [p for values in patterns["treatment"].values() for p in values]
+    phrases = [p for values in _entity_patterns()["treatment"].values() for p in values]
     return frozenset(word.lower() for phrase in phrases for word in phrase.split() if not word.islower())
 
 
 # the word just before a match: "Revanesse" in "Revanesse Versa"
-WORD_BEFORE = regex.compile(r"([\p{L}]+)\s+$")
+WORD_BEFORE = regex.compile(r"(\p{L}+)\s+$")
 
 
 def _names_a_product_line(text: str, start: int) -> bool:

@@ -80,6 +80,12 @@ HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_seventh.yml"
         ("dm me on insta @jess.glow_lips", "[handle]", "jess.glow"),
         ("I had Botox on the twenty-third of May", "[date]", "twenty-third"),
         ("booked for Sat 23/11, ok?", "[date]", "23/11"),
+        # a name before a date of birth, a called-back nurse, an address's postcode, a profile link
+        ("MARIA OKONJO DOB 02/03/1991", "[name]", "OKONJO"),
+        ("can nurse Priya ring me back?", "[name]", "Priya"),
+        ("it's 14 Kauri Lane, Wellington 6011, ph 021 555 0134", "[address]", "6011"),
+        ("pics are on instagram.com/lips.by.tamsin", "[", "tamsin"),
+        ("Avenida Paulista 1500, São Paulo", "[address]", "Paulista"),
     ],
 )
 def test_personal_details_are_replaced(text, kept, removed):
@@ -98,6 +104,9 @@ def test_personal_details_are_replaced(text, kept, removed):
         "Will it hurt? Hope not.",
         "Is Botox safe in May?",
         "I think I have the Tyndall effect after filler under my eyes",
+        "Does Revanesse Versa last as long as Juvederm Ultra?",
+        "My skin is Fitzpatrick type IV, is laser safe with filler?",
+        "Can Hylenex dissolve it, and do you use tranexamic acid for bruising?",
         "Is Botox used for Venus lines on the neck?",
         "Nurse said the swelling settles in a week",
         "Im nervous about needles, does numbing cream help?",
