@@ -36,7 +36,7 @@ REAL_SETS = (
 TRIAGE_SETS = (
     "triage.yml", "triage_final.yml", "triage_third.yml", "triage_fourth.yml", "triage_fifth.yml",
     "triage_sixth.yml", "triage_seventh.yml", "triage_eighth.yml", "triage_ninth.yml", "triage_tenth.yml",
-    "triage_eleventh.yml", "triage_twelfth.yml", "triage_thirteenth.yml",
+    "triage_eleventh.yml", "triage_twelfth.yml", "triage_thirteenth.yml", "triage_fourteenth.yml",
 )  # fmt: skip
 
 
