@@ -16,6 +16,7 @@ from actions.answers import (
     ANSWERED_DESPITE_GAP,
     ASK_THE_CLINIC,
     NOT_COVERED,
+    SIDE_EFFECTS,
     compose_gap,
     compose_partly,
     compose_several,
@@ -31,8 +32,6 @@ from contract import (
     SYMPTOMS_MENTIONED_KEY,
     TOPIC_INTENT_PREFIX,
 )
-
-SIDE_EFFECTS = "side_effects"
 
 
 def entity_values(tracker: Tracker, entity: str) -> List[str]:

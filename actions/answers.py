@@ -11,10 +11,12 @@ from actions.knowledge import Fact, Knowledge
 from contract import BOTH, BOTOX, FILLER
 
 NOT_COVERED = "not_covered"
+# the topic a message that names a symptom also gets (actions/actions.py)
+SIDE_EFFECTS = "side_effects"
 # Gap words these topics' answers already cover: they say where the article stops ("how much per
 # unit?", "side effects like bruising?"). With any other gap word the answer says first what the article
 # doesn't cover, then what it says on the topic ("is it safe when pregnant?").
-ANSWERED_DESPITE_GAP = {"cost": {"dosage"}, "side_effects": {"downtime", "pain"}}
+ANSWERED_DESPITE_GAP = {"cost": {"dosage"}, SIDE_EFFECTS: {"downtime", "pain"}}
 ASK_THE_CLINIC = {"title": "Ask the clinic", "payload": "/request_human"}
 
 
