@@ -291,7 +291,9 @@ def _is_unknown(word: str) -> bool:
         or base in _english_words()
         or base in _other_languages_words()
         or base in _medical_words()
-        or any(part in _english_words() | _medical_words() for part in base.split("-") if len(part) > 3)
+        or any(
+            part in _english_words() or part in _medical_words() for part in base.split("-") if len(part) > 3
+        )
     )
 
 
@@ -381,7 +383,7 @@ INTRODUCED_BEFORE = regex.compile(r"\b(it'?s|its)\s+$", regex.IGNORECASE)
 INTRODUCED_AFTER = regex.compile(r"\s+(here|lol|x+|again)\b", regex.IGNORECASE)
 # "hey its jack, my forehead…": the same introduction opening the message, where a comma or "my" may end it
 OPENING = regex.compile(r"^(?:(?:hi|hey|hiya|hello|yo|oi)\W*\s*)?(it'?s|its)\s+$", regex.IGNORECASE)
-OPENING_ENDS = regex.compile(r"\s*,|\s+(my|again|here)\b", regex.IGNORECASE)
+OPENING_ENDS = regex.compile(r"\s*,|\s+my\b", regex.IGNORECASE)  # "again", "here": INTRODUCED_AFTER
 SENTENCE_START = regex.compile(r"(?:^|[.!?\n:;\"“(]\s*)$")
 # "Grace said…", "Mark and I…": at a sentence's start, a name that is also a word, told by what follows
 ACTS_LIKE_A_PERSON = regex.compile(
