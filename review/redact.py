@@ -21,7 +21,7 @@ import hmac
 import importlib.resources
 import json
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional
 
 import regex
 import spacy
@@ -62,7 +62,7 @@ PHONE_REGIONS = ("US", "GB", "IE", "CA", "AU", "NZ", "DE", "FR", "ES", "IT", "NL
 # "12. Mai 1990" (English month names are review/pii_recognizers.yml's)
 DATE_LANGUAGES = (
     "es", "fr", "de", "it", "pt", "nl", "pl", "tr", "ro", "sv", "da", "nb", "fi", "cs", "sk", "hu", "hr",
-    "sl", "lt", "lv", "et", "ga", "id", "ms", "tl", "sw", "vi",
+    "sl", "lt", "lv", "et", "ga", "id", "ms", "tl", "sw", "vi", "ru", "uk", "bg",
 )  # fmt: skip
 # languages whose words are no name in a message written in them (spacy-lookups-data's lemma tables)
 WORD_LANGUAGES = ("de", "es", "fr", "it", "pt", "nl", "tr")
@@ -100,10 +100,16 @@ def _joined(regex: str | List[str]) -> str:
     return "".join(regex) if isinstance(regex, list) else regex
 
 
+@functools.lru_cache(maxsize=None)
+def _clinic_rules() -> Dict[str, Any]:
+    """review/pii_recognizers.yml: the recognizers, and the words that are no one's name."""
+    return yaml.safe_load(RECOGNIZERS.read_text(encoding="utf-8"))
+
+
 def _clinic_recognizers() -> List[PatternRecognizer]:
     """The recognizers of review/pii_recognizers.yml; a regex given as a list is its parts joined."""
     found = []
-    for spec in yaml.safe_load(RECOGNIZERS.read_text(encoding="utf-8"))["recognizers"]:
+    for spec in _clinic_rules()["recognizers"]:
         patterns = [Pattern(p["name"], _joined(p["regex"]), p["score"]) for p in spec["patterns"]]
         found.append(
             PatternRecognizer(
@@ -198,7 +204,28 @@ def _medical_words() -> frozenset[str]:
         if " " not in name or word not in _english_words()
     )
     names = (word for word in words if word.isalpha() and len(word) > 3 and word not in _known_names())
+    # and the devices, skincare, insurers and apps patients name (review/pii_recognizers.yml)
+    phrases += _clinic_rules()["not_names"]["products"]
     return frozenset([word for phrase in phrases for word in phrase.lower().split()] + list(names))
+
+
+@functools.lru_cache(maxsize=None)
+def _courtesies() -> regex.Pattern:
+    """Greetings, thanks and farewells in the languages patients write (review/pii_recognizers.yml)."""
+    phrases = sorted(_clinic_rules()["not_names"]["courtesies"], key=len, reverse=True)
+    alternatives = "|".join(regex.escape(phrase) for phrase in phrases)
+    return regex.compile(rf"(?<!\p{{L}})(?:{alternatives})(?!\p{{L}})", regex.IGNORECASE)
+
+
+def _outside_courtesies(text: str, result: RecognizerResult) -> Optional[RecognizerResult]:
+    """A name found without the greeting or thanks it starts with ("Salam Ahmed"), or None if all one."""
+    for courtesy in _courtesies().finditer(text):
+        if courtesy.start() <= result.start < courtesy.end():
+            rest = regex.compile(r"[\s,!.]*").match(text, courtesy.end()).end()
+            if rest >= result.end:
+                return None
+            result.start = rest
+    return result
 
 
 def _is_medical(text: str) -> bool:
@@ -261,8 +288,9 @@ def _strings(value: object) -> Iterable[str]:
             yield from _strings(inner)
 
 
-# a run of capitalised words: "Samuel Okafor"
-CAPITALISED_RUN = regex.compile(r"\b\p{Lu}[\p{Ll}'’-]+(?:\s+\p{Lu}[\p{Ll}'’-]+)*\b")
+# a run of capitalised words, with a capital after a small letter too: "Samuel Okafor", "Fiona MacLeod"
+CAPITALISED_WORD = r"\p{Lu}[\p{Ll}'’-]+(?:(?<=\p{Ll})\p{Lu}[\p{Ll}'’-]+)?"
+CAPITALISED_RUN = regex.compile(rf"\b{CAPITALISED_WORD}(?:\s+{CAPITALISED_WORD})*\b")
 
 
 # a title or a form of address is never the name: "Doctor said…", "Nurse was lovely"
@@ -360,9 +388,16 @@ NAME_ENDS = regex.compile(
 )
 # just before a lower-case name that is also a word, what says it is one: "thanks rob", "this is mo"
 NAME_CUE_BEFORE = regex.compile(
-    r"(?:\b(this is|i'?m|i am|from|with|by|dear|thanks|thank (you|u)|thx|ty|cheers|regards|love|"
+    r"(?:\b(this is|i'?m|i am|from|with|by|dear|thanks|thank (you|u)|thx|ty|ta|cheers|regards|love|"
     r"(hi|hey|hiya|hello),?|dr\.?|doctor|nurse|(my )?(bf|gf|boyfriend|girlfriend|husband|hubby|wife|partner|"
     r"sis|sister|bro|brother|mum|mom|dad|son|daughter|friend))|\s-+|–|—)[\s,]+$",
+    regex.IGNORECASE,
+)
+# what names the word after it, in any case and even when it is an English word: "she's called Honey",
+# "surname MacLeod"
+NAMED_BEFORE = regex.compile(
+    r"\b((i'?m|i am|(s?he|they)('s| is| are)|is|was|who'?s) (called|named)|"
+    r"(sur|first |last |maiden |family |middle |full |real )name( is|'s|:)?)[\s,:]+$",
     regex.IGNORECASE,
 )
 # the cues after which a known name needs nothing after it to count: "my bf jordan paid…" (not "nurse
@@ -376,11 +411,11 @@ STRONG_CUE_BEFORE = regex.compile(
 # "ola here x"
 SIGNATURE_START = regex.compile(r"(?:^|[.!?\n,:;\"“(]\s*)$")
 SIGNATURE_ENDS = regex.compile(
-    r"\s*(?:x+\b|here\b|again\b|[—–]|[+(]?\d[\d\s()./-]{5}|[.!]*\s*$)", regex.IGNORECASE
+    r"\s*(?:x+\b|here\b|again\b|[—–]|-+\s|[+(]?\d[\d\s()./-]{5}|[.!]*\s*$)", regex.IGNORECASE
 )
 # "hiya its rose lol": an introduction, told by what follows it ("it's red and sore" is none)
 INTRODUCED_BEFORE = regex.compile(r"\b(it'?s|its)\s+$", regex.IGNORECASE)
-INTRODUCED_AFTER = regex.compile(r"\s+(here|lol|x+|again)\b", regex.IGNORECASE)
+INTRODUCED_AFTER = regex.compile(r"\s+(here|lol|x+|again)\b|\s*[.!]*\s*$", regex.IGNORECASE)
 # "hey its jack, my forehead…": the same introduction opening the message, where a comma or "my" may end it
 OPENING = regex.compile(r"^(?:(?:hi|hey|hiya|hello|yo|oi)\W*\s*)?(it'?s|its)\s+$", regex.IGNORECASE)
 OPENING_ENDS = regex.compile(r"\s*,|\s+my\b", regex.IGNORECASE)  # "again", "here": INTRODUCED_AFTER
@@ -464,6 +499,9 @@ class KnownNameRecognizer(_NameRecognizer):
             lower = name.lower()
             if lower in NOT_NAMES or _is_medical(name):
                 continue
+            if NAMED_BEFORE.search(text, 0, word.start()):
+                found.append(RecognizerResult("PERSON", word.start(), end, 0.5))
+                continue
             cued = NAME_CUE_BEFORE.search(text, 0, word.start())
             # what says a word is someone's name, whatever the lists say
             told = bool(
@@ -506,6 +544,7 @@ def redact(text: str) -> str:
                 _is_medical(text[result.start : result.end])
                 or EPONYM_FOLLOWS.match(text, result.end)
                 or _names_a_product_line(text, result.start)
+                or _outside_courtesies(text, result) is None
             )
         )
     ]

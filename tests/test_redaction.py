@@ -26,8 +26,9 @@ THIRD_CORPUS = Path(__file__).parent / "pii_messages_third.yml"
 FOURTH_CORPUS = Path(__file__).parent / "pii_messages_fourth.yml"
 FIFTH_CORPUS = Path(__file__).parent / "pii_messages_fifth.yml"
 SIXTH_CORPUS = Path(__file__).parent / "pii_messages_sixth.yml"
-# held out: written by a seventh helper, never read; its figure is the honest one
-HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_seventh.yml"
+SEVENTH_CORPUS = Path(__file__).parent / "pii_messages_seventh.yml"
+# held out: written by an eighth helper, never read; its figure is the honest one
+HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_eighth.yml"
 
 
 @pytest.mark.parametrize(
@@ -86,6 +87,18 @@ HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_seventh.yml"
         ("it's 14 Kauri Lane, Wellington 6011, ph 021 555 0134", "[address]", "6011"),
         ("pics are on instagram.com/lips.by.tamsin", "[", "tamsin"),
         ("Avenida Paulista 1500, São Paulo", "[address]", "Paulista"),
+        # names told by what names them, with a capital inside, or ending a message; user names without
+        # "@"; ordinal days after a cue; codes after a client number; Chile's RUT; months in Cyrillic
+        ("She's called Honey and wants her lips done", "lips", "Honey"),
+        ("DOB 1/2/80, surname MacLeod, first name Ailsa", "[name]", "MacLeod"),
+        ("Aoife McGillicuddy said the swelling settled", "swelling", "McGillicuddy"),
+        ("wat time is my appt tmrw? its precious", "[name]", "precious"),
+        ("Rose - is the review included?", "review", "Rose"),
+        ("my username on snapchat is glowgirl_98", "[", "glowgirl_98"),
+        ("my calendar says 6th, which is right?", "[date]", "6th"),
+        ("Client no. 8HJ2K, can you check my invoice?", "[id]", "8HJ2K"),
+        ("Please delete my data, RUT 12.345.678-5", "[", "345.678"),
+        ("запись на 12 апреля, ботокс", "[date]", "апреля"),
     ],
 )
 def test_personal_details_are_replaced(text, kept, removed):
@@ -112,6 +125,11 @@ def test_personal_details_are_replaced(text, kept, removed):
         "Im nervous about needles, does numbing cream help?",
         "My Raynaud's gets worse in winter, can I have filler in my hands?",
         "it's red and painful after filler, is that normal?",
+        # greetings and thanks in patients' languages, devices, skincare, insurers and apps are no names
+        "Dzień dobry! Muchas gracias, Merci, Danke schön. Assalamu alaikum",
+        "Is Ultherapy or Sofwave better than HIFU, and can I use Heliocare after?",
+        "Does Bupa or Aetna cover Botox for migraine? I can WhatsApp the form",
+        "Is my 4th session due yet?",
     ],
 )
 def test_ordinary_questions_are_left_alone(text):
@@ -138,6 +156,7 @@ def test_the_later_tuning_corpora_lose_at_least_97_percent():
     """Their labels count relative times ("last Friday", "10 days ago") as dates, which stay by design."""
     assert share_removed(FIFTH_CORPUS) >= 0.97  # 96.2 % when it was held out, 97.7 % once tuned on
     assert share_removed(SIXTH_CORPUS) >= 0.97  # 94.6 % when it was held out, 97.3 % once tuned on
+    assert share_removed(SEVENTH_CORPUS) >= 0.98  # 96.8 % when it was held out, 98.7 % once tuned on
 
 
 def share_kept(path):
@@ -146,14 +165,15 @@ def share_kept(path):
 
 
 def test_the_held_out_corpus_loses_no_fewer_details_than_when_last_measured():
-    """96.4 % when written, 96.8 % after the sixth corpus's round: a floor, not the target (98 %)."""
-    assert share_removed(HELD_OUT_CORPUS) >= 0.96
+    """97.9 % when written, 98.1 % after the seventh corpus's round."""
+    assert share_removed(HELD_OUT_CORPUS) >= 0.98
 
 
 def test_the_held_out_corpus_keeps_its_medical_words_as_when_last_measured():
-    """94.7 %: products, conditions and foreign words the dictionaries lack are taken for names (the
+    """96.1 %: products, conditions and foreign words the dictionaries lack are taken for names (the
     target is every one kept)."""
-    assert share_kept(HELD_OUT_CORPUS) >= 0.94
+    assert share_kept(HELD_OUT_CORPUS) >= 0.96
+    assert share_kept(SEVENTH_CORPUS) >= 0.99  # 94.7 % when it was held out, 99.5 % once tuned on
     assert share_kept(FIFTH_CORPUS) >= 0.98
     assert share_kept(SIXTH_CORPUS) >= 0.98
     assert share_kept(SECOND_CORPUS) >= 0.98
