@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Union
@@ -30,6 +31,8 @@ from scripts.answer_check import QUALIFIED, meets
 from tests.harness import servers
 
 HELDOUT = PROJECT_ROOT / "tests" / "heldout"
+# conversations sent at once: each has its own sender, and the server answers while the next is sent
+CONCURRENT_CONVERSATIONS = 4
 URGENT = f"call {EMERGENCY_NUMBER} or go to the nearest emergency"
 NOTICE = "virtual assistant. I share general information"
 
@@ -81,6 +84,12 @@ def ask(rasa_url: str, item: Dict[str, Any], facts: knowledge.Knowledge, kind: s
     )
 
 
+def ask_all(rasa_url: str, items: List[Dict[str, Any]], facts: knowledge.Knowledge, key: str) -> List[Result]:
+    """`ask` for every item, a few conversations at a time; the results in the items' order."""
+    with ThreadPoolExecutor(CONCURRENT_CONVERSATIONS) as pool:
+        return list(pool.map(lambda item: ask(rasa_url, item, facts, item.get(key, "")), items))
+
+
 def _share(results: List[Result]) -> Dict[str, Any]:
     return {"right": sum(r.right for r in results), "of": len(results)}
 
@@ -89,7 +98,7 @@ def real_questions(rasa_url: str, name: str = "real_patient_questions.yml") -> D
     """A set of real patients' questions: share right overall and by kind, every miss listed."""
     facts = knowledge.load()
     document = yaml.safe_load((HELDOUT / name).read_text(encoding="utf-8"))
-    results = [ask(rasa_url, item, facts, item.get("kind", "")) for item in document["questions"]]
+    results = ask_all(rasa_url, document["questions"], facts, "kind")
     by_kind = collections.defaultdict(list)
     for result in results:
         by_kind[result.kind].append(result)
@@ -110,14 +119,17 @@ def triage(rasa_url: str, name: Union[str, Path] = "triage.yml") -> Dict[str, An
     facts = knowledge.load()
     path = name if isinstance(name, Path) else HELDOUT / name
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    emergencies = [ask(rasa_url, item, facts, item.get("group", "")) for item in document["emergencies"]]
-    near_misses = []
-    for item in document.get("near_misses") or []:
-        # a set may leave a near-miss's answer unnamed (triage_fifth.yml): then its own answer is anything
-        # but urgent care first
-        result = ask(rasa_url, {"expect": "own_answer", **item}, facts, item.get("kind", ""))
+    emergencies = ask_all(rasa_url, document["emergencies"], facts, "group")
+    # a set may leave a near-miss's answer unnamed (triage_fifth.yml): then its own answer is anything
+    # but urgent care first
+    near_misses = ask_all(
+        rasa_url,
+        [{"expect": "own_answer", **item} for item in document.get("near_misses") or []],
+        facts,
+        "kind",
+    )
+    for result in near_misses:
         result.right = result.right and not result.urgent_first  # its own answer leads, not 911
-        near_misses.append(result)
     return {
         "emergencies": _share(emergencies),
         "near_misses": _share(near_misses),
