@@ -217,15 +217,19 @@ def _courtesies() -> regex.Pattern:
     return regex.compile(rf"(?<!\p{{L}})(?:{alternatives})(?!\p{{L}})", regex.IGNORECASE)
 
 
-def _outside_courtesies(text: str, result: RecognizerResult) -> Optional[RecognizerResult]:
+# what may stand between a greeting and the name after it: "Salam, Ahmed"
+BETWEEN_WORDS = regex.compile(r"[\s,!.]*")
+
+
+def _without_courtesy(text: str, result: RecognizerResult) -> Optional[RecognizerResult]:
     """A name found without the greeting or thanks it starts with ("Salam Ahmed"), or None if all one."""
+    start = result.start
     for courtesy in _courtesies().finditer(text):
-        if courtesy.start() <= result.start < courtesy.end():
-            rest = regex.compile(r"[\s,!.]*").match(text, courtesy.end()).end()
-            if rest >= result.end:
-                return None
-            result.start = rest
-    return result
+        if courtesy.start() <= start < courtesy.end():
+            start = BETWEEN_WORDS.match(text, courtesy.end()).end()
+    if start >= result.end:
+        return None
+    return RecognizerResult(result.entity_type, start, result.end, result.score, result.analysis_explanation)
 
 
 def _is_medical(text: str) -> bool:
@@ -535,16 +539,18 @@ def redact(text: str) -> str:
     if not text:
         return text
     analyzer, anonymizer = _engines()
+    analyzed = analyzer.analyze(text=text, language="en", score_threshold=SCORE_THRESHOLD)
+    names_trimmed = (_without_courtesy(text, r) if r.entity_type == "PERSON" else r for r in analyzed)
     found = [
         result
-        for result in analyzer.analyze(text=text, language="en", score_threshold=SCORE_THRESHOLD)
-        if not (
+        for result in names_trimmed
+        if result is not None
+        and not (
             result.entity_type == "PERSON"
             and (
                 _is_medical(text[result.start : result.end])
                 or EPONYM_FOLLOWS.match(text, result.end)
                 or _names_a_product_line(text, result.start)
-                or _outside_courtesies(text, result) is None
             )
         )
     ]
