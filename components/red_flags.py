@@ -88,8 +88,13 @@ class RedFlagDetector(KnowledgeFileComponent):
         self._inability = re.compile(rules.get("inability") or r"(?!x)x", re.IGNORECASE)
         self._nlp = spacy.blank("en")
         self._nlp.add_pipe("sentencizer")
-        context: ConText = self._nlp.add_pipe("medspacy_context")
-        context.add([ConTextRule(**rule) for rule in rules.get("context", [])])
+        # medspaCy's own rules, but for those the lexicon words again its own way ("worried about" asks,
+        # it does not doubt): two rules on the same words would leave the choice to the match order
+        ours = [ConTextRule(**rule) for rule in rules.get("context", [])]
+        context: ConText = self._nlp.add_pipe("medspacy_context", config={"rules": None})
+        redefined = {rule.literal.lower() for rule in ours}
+        defaults = ConTextRule.from_json(context.DEFAULT_RULES_FILEPATH)
+        context.add([rule for rule in defaults if rule.literal.lower() not in redefined] + ours)
 
     def _symptoms(self, text: str) -> List[Tuple[str, Span]]:
         """Every lexicon match in the message, each with the entity that carries its context.
