@@ -39,7 +39,7 @@ TRIAGE_SETS = (
     "triage_sixth.yml", "triage_seventh.yml", "triage_eighth.yml", "triage_ninth.yml", "triage_tenth.yml",
     "triage_eleventh.yml", "triage_twelfth.yml", "triage_thirteenth.yml", "triage_fourteenth.yml",
     "triage_fifteenth.yml", "triage_sixteenth.yml", "triage_seventeenth.yml",
-    "triage_eighteenth.yml", "triage_nineteenth.yml",
+    "triage_eighteenth.yml", "triage_nineteenth.yml", "triage_twentieth.yml",
 )  # fmt: skip
 
 
