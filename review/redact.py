@@ -43,6 +43,7 @@ from presidio_analyzer.predefined_recognizers import (
     IpRecognizer,
     NhsRecognizer,
     PhoneRecognizer,
+    UrlRecognizer,
     UsSsnRecognizer,
 )
 from presidio_anonymizer import AnonymizerEngine
@@ -75,6 +76,7 @@ PLACEHOLDERS = {
     "EMAIL_ADDRESS": "[email]",
     "LOCATION": "[address]",
     "SOCIAL_HANDLE": "[handle]",
+    "URL": "[link]",
 }
 ANY_OTHER = "[id]"
 
@@ -167,6 +169,7 @@ def _engines() -> tuple[AnalyzerEngine, AnonymizerEngine]:
         PhoneRecognizer(supported_regions=PHONE_REGIONS),
         NhsRecognizer(),
         UsSsnRecognizer(),
+        UrlRecognizer(),
         *_clinic_recognizers(),
         _dates_in_other_languages(),
         UnknownWordNameRecognizer(),
@@ -206,7 +209,9 @@ def _medical_words() -> frozenset[str]:
     names = (word for word in words if word.isalpha() and len(word) > 3 and word not in _known_names())
     # and the devices, skincare, insurers and apps patients name (review/pii_recognizers.yml)
     phrases += _clinic_rules()["not_names"]["products"]
-    return frozenset([word for phrase in phrases for word in phrase.lower().split()] + list(names))
+    # and the words of their treatments in other languages, but the short ones ("de" of "patas de gallo")
+    foreign = [w for p in _clinic_rules()["not_names"]["treatment_words"] for w in p.split() if len(w) > 3]
+    return frozenset([word for phrase in phrases for word in phrase.lower().split()] + foreign + list(names))
 
 
 @functools.lru_cache(maxsize=None)

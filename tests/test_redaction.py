@@ -27,8 +27,9 @@ FOURTH_CORPUS = Path(__file__).parent / "pii_messages_fourth.yml"
 FIFTH_CORPUS = Path(__file__).parent / "pii_messages_fifth.yml"
 SIXTH_CORPUS = Path(__file__).parent / "pii_messages_sixth.yml"
 SEVENTH_CORPUS = Path(__file__).parent / "pii_messages_seventh.yml"
-# held out: written by an eighth helper, never read; its figure is the honest one
-HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_eighth.yml"
+EIGHTH_CORPUS = Path(__file__).parent / "pii_messages_eighth.yml"
+# held out: written by a ninth helper, never read; its figure is the honest one
+HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_ninth.yml"
 
 
 @pytest.mark.parametrize(
@@ -99,6 +100,14 @@ HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_eighth.yml"
         ("Client no. 8HJ2K, can you check my invoice?", "[id]", "8HJ2K"),
         ("Please delete my data, RUT 12.345.678-5", "[", "345.678"),
         ("запись на 12 апреля, ботокс", "[date]", "апреля"),
+        # number plates, a card's last digits, a device's MAC address, links without a scheme; a name with
+        # "De" in it is no treatment word
+        ("Reg plate is KM19 XRT for the car park", "[", "KM19"),
+        ("Registration 7ABC123, parking for my lip appointment", "[", "7ABC123"),
+        ("please refund to the card ending 0074", "[", "0074"),
+        ("confirmations go to a device with MAC 3C:22:FB:9A:10:4E", "[", "3C:22"),
+        ("my portfolio is at www.sashabeautyartistry.co.uk", "[", "sashabeauty"),
+        ("ciao sono Giulia De Luca, ho un ematoma dopo il filler", "filler", "Luca"),
     ],
 )
 def test_personal_details_are_replaced(text, kept, removed):
@@ -130,6 +139,8 @@ def test_personal_details_are_replaced(text, kept, removed):
         "Is Ultherapy or Sofwave better than HIFU, and can I use Heliocare after?",
         "Does Bupa or Aetna cover Botox for migraine? I can WhatsApp the form",
         "Is my 4th session due yet?",
+        "Botox für die Zornesfalte und patas de gallo: is it the same treatment?",
+        "Can you refer clients with TMJ for Botox?",
     ],
 )
 def test_ordinary_questions_are_left_alone(text):
@@ -157,6 +168,7 @@ def test_the_later_tuning_corpora_lose_at_least_97_percent():
     assert share_removed(FIFTH_CORPUS) >= 0.97  # 96.2 % when it was held out, 97.7 % once tuned on
     assert share_removed(SIXTH_CORPUS) >= 0.97  # 94.6 % when it was held out, 97.3 % once tuned on
     assert share_removed(SEVENTH_CORPUS) >= 0.98  # 96.8 % when it was held out, 98.7 % once tuned on
+    assert share_removed(EIGHTH_CORPUS) >= 0.99  # 98.1 % when it was held out, 99.3 % once tuned on
 
 
 def share_kept(path):
@@ -165,15 +177,16 @@ def share_kept(path):
 
 
 def test_the_held_out_corpus_loses_no_fewer_details_than_when_last_measured():
-    """97.9 % when written, 98.1 % after the seventh corpus's round."""
-    assert share_removed(HELD_OUT_CORPUS) >= 0.98
+    """92.7 % when written, 94.3 % after the eighth corpus's round: a floor, not the target (98 %)."""
+    assert share_removed(HELD_OUT_CORPUS) >= 0.94
 
 
 def test_the_held_out_corpus_keeps_its_medical_words_as_when_last_measured():
-    """96.1 %: products, conditions and foreign words the dictionaries lack are taken for names (the
+    """98.0 %: products, conditions and foreign words the dictionaries lack are taken for names (the
     target is every one kept)."""
-    assert share_kept(HELD_OUT_CORPUS) >= 0.96
-    assert share_kept(SEVENTH_CORPUS) >= 0.99  # 94.7 % when it was held out, 99.5 % once tuned on
+    assert share_kept(HELD_OUT_CORPUS) >= 0.97
+    assert share_kept(SEVENTH_CORPUS) >= 0.99  # 94.7 % when it was held out, 99.8 % once tuned on
+    assert share_kept(EIGHTH_CORPUS) >= 0.96  # 96.1 % when it was held out, 97.0 % once tuned on (places)
     assert share_kept(FIFTH_CORPUS) >= 0.98
     assert share_kept(SIXTH_CORPUS) >= 0.98
     assert share_kept(SECOND_CORPUS) >= 0.98
