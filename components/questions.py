@@ -8,8 +8,10 @@ story's. So each question part of such a message is classified on its own too:
 - `QuestionSplitter`, first in the pipeline, adds the message's question parts to the messages the
   pipeline processes, so that they are tokenized, featurized and classified like any message;
 - `QuestionParts`, after the classifiers, takes their readings back: the topics the parts ask, in the
-  order asked, the first as the intent (the whole message's reading stays first when it is one of them)
-  and the others as `other_questions`, which the answer action answers after it (actions/actions.py).
+  order asked, the first as the intent and the others as `other_questions`, which the answer action
+  answers after it (actions/actions.py). The whole message's topic stays first when a part asks it too,
+  or when a part the classifier is unsure of may be asking it ("can I get lip filler and where else?":
+  "where else" alone says nothing, the whole message asks where).
 
 A part the classifier is unsure of says nothing, and when no part names a topic the whole message's
 reading stands. Only a topic, an unsure reading or a courtesy ("hi! how long does Botox last?") gives
@@ -104,6 +106,7 @@ class QuestionParts(UntrainedComponent):
             return  # a red flag, a booking, an off-topic message: the whole message says what it is
         topics: List[str] = []
         confidence: Dict[str, float] = {}
+        unsure = any((part.get(INTENT) or {}).get("name") in (None, FALLBACK_INTENT) for part in parts)
         for part in parts:
             topic = _topic(part)
             if topic and topic not in topics:
@@ -111,9 +114,12 @@ class QuestionParts(UntrainedComponent):
                 confidence[topic] = (part.get(INTENT) or {}).get("confidence", 0.0)
         if not topics:
             return
-        first = name if name in topics else topics[0]
-        if first != name:
-            message.set(INTENT, {"name": first, "confidence": confidence[first]}, add_to_output=True)
+        if _topic(message) and (name in topics or unsure):
+            first = name
+        else:
+            first = topics[0]
+            if first != name:
+                message.set(INTENT, {"name": first, "confidence": confidence[first]}, add_to_output=True)
         others = [topic for topic in topics if topic != first]
         if others:
             message.set(OTHER_QUESTIONS_KEY, others, add_to_output=True)

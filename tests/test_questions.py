@@ -67,6 +67,16 @@ def test_the_whole_reading_stays_first_when_a_part_asks_it_too():
     assert message.get(OTHER_QUESTIONS_KEY) == ["ask_what_is"]
 
 
+def test_the_whole_reading_stays_first_when_a_part_says_nothing_on_its_own():
+    message = _read(
+        "can i get lip filler and where else",
+        "ask_treatment_areas",
+        {"can i get lip filler": "ask_suitability"},  # "where else" alone: unsure
+    )
+    assert message.get(INTENT)["name"] == "ask_treatment_areas"
+    assert message.get(OTHER_QUESTIONS_KEY) == ["ask_suitability"]
+
+
 def test_the_question_after_a_story_outweighs_the_story():
     story = "I get Botox a few times a year and my forehead is smooth. How long does filler last?"
     message = _read(story, "ask_side_effects", {"How long does filler last?": "ask_duration"})
