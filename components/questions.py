@@ -10,8 +10,8 @@ story's. So each question part of such a message is classified on its own too:
 - `QuestionParts`, after the classifiers, takes their readings back: the topics the parts ask, in the
   order asked, the first as the intent and the others as `other_questions`, which the answer action
   answers after it (actions/actions.py). The whole message's topic stays first when a part asks it too,
-  or when a part the classifier is unsure of may be asking it ("can I get lip filler and where else?":
-  "where else" alone says nothing, the whole message asks where).
+  or when a part that names no topic of its own may be asking it ("can I get lip filler and where
+  else?": "where else" alone reads as off-topic, the whole message asks where).
 
 A part the classifier is unsure of says nothing, and when no part names a topic the whole message's
 reading stands. Only a topic, an unsure reading or a courtesy ("hi! how long does Botox last?") gives
@@ -106,7 +106,9 @@ class QuestionParts(UntrainedComponent):
             return  # a red flag, a booking, an off-topic message: the whole message says what it is
         topics: List[str] = []
         confidence: Dict[str, float] = {}
-        unsure = any((part.get(INTENT) or {}).get("name") in (None, FALLBACK_INTENT) for part in parts)
+        # a part that names no topic of its own ("where else", read alone as off-topic) may be asking
+        # the whole message's
+        unnamed = any(_topic(part) is None for part in parts)
         for part in parts:
             topic = _topic(part)
             if topic and topic not in topics:
@@ -114,7 +116,7 @@ class QuestionParts(UntrainedComponent):
                 confidence[topic] = (part.get(INTENT) or {}).get("confidence", 0.0)
         if not topics:
             return
-        if _topic(message) and (name in topics or unsure):
+        if _topic(message) and (name in topics or unnamed):
             first = name
         else:
             first = topics[0]

@@ -67,11 +67,11 @@ def test_the_whole_reading_stays_first_when_a_part_asks_it_too():
     assert message.get(OTHER_QUESTIONS_KEY) == ["ask_what_is"]
 
 
-def test_the_whole_reading_stays_first_when_a_part_says_nothing_on_its_own():
+def test_the_whole_reading_stays_first_when_a_part_names_no_topic_of_its_own():
     message = _read(
         "can i get lip filler and where else",
         "ask_treatment_areas",
-        {"can i get lip filler": "ask_suitability"},  # "where else" alone: unsure
+        {"can i get lip filler": "ask_suitability", "where else": OUT_OF_SCOPE_INTENT},
     )
     assert message.get(INTENT)["name"] == "ask_treatment_areas"
     assert message.get(OTHER_QUESTIONS_KEY) == ["ask_suitability"]
