@@ -125,8 +125,10 @@ class RedFlagDetector(KnowledgeFileComponent):
         grey? mine did"); not when in the past, unless the sentence or the symptom's own words say now,
         the words just after say it goes on ("a lump that keeps growing"), or later ones that it is
         getting worse ("…, and they're getting bigger"); not someone else's when the patient asks about
-        their own treatment. A cue inside the symptom's own words ("can't" in "can't breathe"), or an
-        inability right before it ("can't | catch my breath"), describes the symptom, not its context.
+        their own treatment, nor someone else's told twice as past ("my cousin had a stroke in 2019 and now
+        walks with a stick": the "now" is the aftermath). A cue inside the symptom's own words ("can't" in
+        "can't breathe"), or an inability right before it ("can't | catch my breath"), describes the
+        symptom, not its context.
         """
         modifiers = self._context(symptom)
         cues = {modifier.category for modifier in modifiers}
@@ -136,14 +138,16 @@ class RedFlagDetector(KnowledgeFileComponent):
             return False
         if self._is_over(symptom):
             return False
-        if "HISTORICAL" not in cues:
+        if not cues & {"HISTORICAL", "HABITUAL"}:
             return True
         own_words = symptom.doc[max(symptom.sent.start, symptom.start - 3) : symptom.end].text
         after = symptom.doc[symptom.end : min(symptom.sent.end, symptom.end + 4)].text
         # "after my filler" makes the patient's own symptom recent, not a relative's past one
         after_treatment = "FAMILY" not in cues and self._after_treatment.search(symptom.sent.text)
+        past_cues = {m.modifier_span for m in modifiers if m.category in ("HISTORICAL", "HABITUAL")}
+        relatives_history = "FAMILY" in cues and len(past_cues) > 1
         return bool(
-            self._recent.search(symptom.sent.text)
+            (self._recent.search(symptom.sent.text) and not relatives_history)
             or after_treatment
             or self._present.search(own_words)
             or self._ongoing.search(after)
@@ -173,7 +177,7 @@ class RedFlagDetector(KnowledgeFileComponent):
         often says what it is not ("not like any bruise") or when the treatment was ("2 months ago").
         """
         return (
-            any(m.category == "NOT_ACUTE" for m in modifiers)
+            any(m.category in ("NOT_ACUTE", "HABITUAL") for m in modifiers)
             or self._is_over(symptom)
             or self._is_asked(symptom, modifiers)
         )

@@ -110,6 +110,7 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "I pressed the white patch and it took ages for the colour to come back",  # slow capillary refill
         "since the filler I only see half, the top half of my left eye is dark",
         "my head feels too heavy to hold up since the botox",
+        "she keeps dropping her cup and her speech sounds slow since her botox",  # told by what she does
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -149,6 +150,8 @@ def test_symptoms_happening_now_are_red_flags(text):
         "what are the odds of going blind from filler?",  # a risk
         "can lip filler make you unable to swallow?",  # a risk, a word between "can" and the product
         "my neighbour got double vision from botox, I only want my forehead done",  # a relative's, and mine
+        "my uncle had a stroke in 2018 and now takes blood thinners, how often do strokes follow filler?",
+        "no blurriness whatsoever, just curious whether tear trough filler can move",  # negated, a noun
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
@@ -188,6 +191,8 @@ def _classified_as_red_flag(text: str) -> Message:
         "if I catch flu after my filler, could my lips swell up?",  # asked about
         "there's a tiny lump in my lip, it's soft and doesn't hurt",  # slight, and a denial
         "I grind my teeth and my jaw aches every morning, could botox help?",  # long-standing
+        "my jaw is always tight and it clicks when I chew",  # a habit
+        "bit of itching round the needle marks on day one, nearly gone today",  # on its way out
     ],
 )
 def test_the_classifiers_red_flag_gives_way_when_every_everyday_symptom_is_set_aside(text):
