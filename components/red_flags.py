@@ -81,6 +81,7 @@ class RedFlagDetector(KnowledgeFileComponent):
         self._about_me = re.compile(rules.get("about_me") or r"(?!x)x", re.IGNORECASE)
         self._own_experience = re.compile(rules.get("own_experience") or r"(?!x)x", re.IGNORECASE)
         self._present = re.compile(rules.get("present") or r"(?!x)x", re.IGNORECASE)
+        self._risk_question = re.compile(rules.get("risk_question") or r"(?!x)x", re.IGNORECASE)
         self._ongoing = re.compile(rules.get("ongoing") or r"(?!x)x", re.IGNORECASE)
         self._resolved = re.compile(rules.get("resolved") or r"(?!x)x", re.IGNORECASE)
         self._returned = re.compile(rules.get("returned") or r"(?!x)x", re.IGNORECASE)
@@ -123,12 +124,12 @@ class RedFlagDetector(KnowledgeFileComponent):
 
         Not when negated or hypothetical (unless the patient says it is theirs: "does filler make skin go
         grey? mine did"); not when in the past, unless the sentence or the symptom's own words say now,
-        the words just after say it goes on ("a lump that keeps growing"), or later ones that it is
-        getting worse ("…, and they're getting bigger"); not someone else's when the patient asks about
-        their own treatment, nor someone else's told twice as past ("my cousin had a stroke in 2019 and now
-        walks with a stick": the "now" is the aftermath). A cue inside the symptom's own words ("can't" in
-        "can't breathe"), or an inability right before it ("can't | catch my breath"), describes the
-        symptom, not its context.
+        its own words or those just after say it goes on ("a growing lump", "a lump that keeps growing"),
+        or later ones that it is getting worse ("…, and they're getting bigger"); not someone else's when
+        the patient asks about their own treatment, nor someone else's told twice as past ("my cousin had a
+        stroke in 2019 and now walks with a stick": the "now" is the aftermath). A cue inside the symptom's
+        own words ("can't" in "can't breathe"), or an inability right before it ("can't | catch my
+        breath"), describes the symptom, not its context.
         """
         modifiers = self._context(symptom)
         cues = {modifier.category for modifier in modifiers}
@@ -141,7 +142,7 @@ class RedFlagDetector(KnowledgeFileComponent):
         if not cues & {"HISTORICAL", "HABITUAL"}:
             return True
         own_words = symptom.doc[max(symptom.sent.start, symptom.start - 3) : symptom.end].text
-        after = symptom.doc[symptom.end : min(symptom.sent.end, symptom.end + 4)].text
+        own_and_after = symptom.doc[symptom.start : min(symptom.sent.end, symptom.end + 4)].text
         # "after my filler" makes the patient's own symptom recent, not a relative's past one
         after_treatment = "FAMILY" not in cues and self._after_treatment.search(symptom.sent.text)
         past_cues = {m.modifier_span for m in modifiers if m.category in ("HISTORICAL", "HABITUAL")}
@@ -150,7 +151,7 @@ class RedFlagDetector(KnowledgeFileComponent):
             (self._recent.search(symptom.sent.text) and not relatives_history)
             or after_treatment
             or self._present.search(own_words)
-            or self._ongoing.search(after)
+            or self._ongoing.search(own_and_after)
             or self._worsening_now.search(symptom.doc[symptom.end : symptom.sent.end].text)
         )
 
@@ -165,9 +166,14 @@ class RedFlagDetector(KnowledgeFileComponent):
         ]
 
     def _is_asked(self, symptom: Span, modifiers: List[Any]) -> bool:
-        """Hypothetical or asked about, unless the patient says, outside the question, it is theirs."""
-        questions = [m for m in modifiers if m.category == "HYPOTHETICAL"]
-        return bool(questions) and not self._told_as_own(symptom, questions)
+        """Hypothetical or asked about ("is necrosis common?"), unless the patient says it is theirs."""
+        cues = [symptom.doc[m.modifier_span[0]].idx for m in modifiers if m.category == "HYPOTHETICAL"]
+        cues += [
+            risk.start()
+            for risk in self._risk_question.finditer(symptom.doc.text)
+            if risk.start() <= symptom.start_char and symptom.end_char <= risk.end()
+        ]
+        return bool(cues) and not self._told_as_own(symptom, cues)
 
     def _is_aside(self, symptom: Span, modifiers: List[Any]) -> bool:
         """Whether an everyday symptom is slight, long-standing, over or asked about.
@@ -200,15 +206,14 @@ class RedFlagDetector(KnowledgeFileComponent):
             for other in doc.ents
         )
 
-    def _told_as_own(self, symptom: Span, questions: List[Any]) -> bool:
+    def _told_as_own(self, symptom: Span, cues: List[int]) -> bool:
         """Whether the patient says, outside the question about it, that the symptom is theirs.
 
         "Does filler make skin go grey? mine did" and "sorry if this is silly, my lips are going white"
         are; "what would happen if my lip went white?" is not: "my lip went" follows the question's cue
-        in the same clause.
+        in the same clause. `cues`: where the questions about the symptom start.
         """
         text = symptom.doc.text
-        cues = [symptom.doc[m.modifier_span[0]].idx for m in questions]
 
         def asked(told: re.Match) -> bool:
             return any(

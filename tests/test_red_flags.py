@@ -111,6 +111,8 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "since the filler I only see half, the top half of my left eye is dark",
         "my head feels too heavy to hold up since the botox",
         "she keeps dropping her cup and her speech sounds slow since her botox",  # told by what she does
+        "thought it was a pimple but no, the skin under my nose is turning black since my filler",
+        "a growing hard lump in my cheek, filler was 9 months ago",  # growing: the date is the filler's
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -152,6 +154,9 @@ def test_symptoms_happening_now_are_red_flags(text):
         "my neighbour got double vision from botox, I only want my forehead done",  # a relative's, and mine
         "my uncle had a stroke in 2018 and now takes blood thinners, how often do strokes follow filler?",
         "no blurriness whatsoever, just curious whether tear trough filler can move",  # negated, a noun
+        "is vision loss common after tear trough filler?",  # a risk
+        "my sister gets anaphylaxis from peanuts, does it change whether I can have filler?",  # about me
+        "supposing my face went numb on one side after botox, what then?",  # hypothetical
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
@@ -193,6 +198,7 @@ def _classified_as_red_flag(text: str) -> Message:
         "I grind my teeth and my jaw aches every morning, could botox help?",  # long-standing
         "my jaw is always tight and it clicks when I chew",  # a habit
         "bit of itching round the needle marks on day one, nearly gone today",  # on its way out
+        "a little sore where the needles went in, is make-up ok?",  # sore, not a sore
     ],
 )
 def test_the_classifiers_red_flag_gives_way_when_every_everyday_symptom_is_set_aside(text):
