@@ -83,6 +83,7 @@ class RedFlagDetector(KnowledgeFileComponent):
         self._present = re.compile(rules.get("present") or r"(?!x)x", re.IGNORECASE)
         self._risk_question = re.compile(rules.get("risk_question") or r"(?!x)x", re.IGNORECASE)
         self._ongoing = re.compile(rules.get("ongoing") or r"(?!x)x", re.IGNORECASE)
+        self._contrast = re.compile(rules.get("contrast") or r"(?!x)x", re.IGNORECASE)
         self._resolved = re.compile(rules.get("resolved") or r"(?!x)x", re.IGNORECASE)
         self._returned = re.compile(rules.get("returned") or r"(?!x)x", re.IGNORECASE)
         self._worsening_now = re.compile(rules.get("worsening_now") or r"(?!x)x", re.IGNORECASE)
@@ -234,14 +235,34 @@ class RedFlagDetector(KnowledgeFileComponent):
             if flag_id == self._everyday:
                 modifiers = self._context(entity)
                 denied = any(m.category == "NEGATED_EXISTENCE" for m in modifiers)
-                everyday.append((self._is_aside(entity, modifiers), denied))
+                everyday.append((entity, self._is_aside(entity, modifiers), denied))
         return Triage(
             current=self._named(now),
             mentioned=self._named({flag_id for flag_id, _ in red_flags} - now),
-            everyday_aside=any(aside for aside, _ in everyday)
-            and all(aside or denied for aside, denied in everyday),
+            everyday_aside=(
+                any(aside for _, aside, _ in everyday)
+                and all(aside or denied for _, aside, denied in everyday)
+            )
+            or (not red_flags and self._is_checklist_denied([entity for entity, _, _ in everyday])),
             everyday=bool(everyday),
         )
+
+    def _is_checklist_denied(self, everyday: List[Span]) -> bool:
+        """Whether two everyday symptoms or more are denied, each by its own "no", and nothing follows.
+
+        "no swelling, no bruising, no pain after my filler, when can I book?" is a calm checklist; one
+        denial alone is not ("not like any bruise": an emergency in words the lexicon lacks, "don't know
+        the brand, … hard lumps that ache"), nor one followed by a contrast ("no rash or anything, just
+        really hard to get food down").
+        """
+        denials = [
+            {m.modifier_span for m in self._context(entity) if m.category == "NEGATED_EXISTENCE"}
+            for entity in everyday
+        ]
+        if not all(denials) or len(set().union(*denials)) < 2:
+            return False
+        last = max(entity.end_char for entity in everyday)
+        return not self._contrast.search(everyday[0].doc.text, last)
 
     def detect(self, text: str) -> List[Dict[str, str]]:
         """The red flags happening now in `text`."""

@@ -40,7 +40,7 @@ TRIAGE_SETS = (
     "triage_eleventh.yml", "triage_twelfth.yml", "triage_thirteenth.yml", "triage_fourteenth.yml",
     "triage_fifteenth.yml", "triage_sixteenth.yml", "triage_seventeenth.yml",
     "triage_eighteenth.yml", "triage_nineteenth.yml", "triage_twentieth.yml",
-    "triage_twentyfirst.yml", "triage_twentysecond.yml", "triage_twentythird.yml",
+    "triage_twentyfirst.yml", "triage_twentysecond.yml", "triage_twentythird.yml", "triage_twentyfourth.yml",
 )  # fmt: skip
 
 

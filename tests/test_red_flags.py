@@ -113,6 +113,7 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "she keeps dropping her cup and her speech sounds slow since her botox",  # told by what she does
         "thought it was a pimple but no, the skin under my nose is turning black since my filler",
         "a growing hard lump in my cheek, filler was 9 months ago",  # growing: the date is the filler's
+        "nurse said that was fine, but now the tip of my nose is blue-ish",  # said fine is no ending
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -157,6 +158,9 @@ def test_symptoms_happening_now_are_red_flags(text):
         "is vision loss common after tear trough filler?",  # a risk
         "my sister gets anaphylaxis from peanuts, does it change whether I can have filler?",  # about me
         "supposing my face went numb on one side after botox, what then?",  # hypothetical
+        "my aunt passed out at her filler appointment last year and now I'm worried about mine",  # my worry
+        "how would I know if it was an infection, should it ever happen?",  # how to recognise it
+        "is the needle bad? I'm terrified ill pass out",  # a fear
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
@@ -199,6 +203,7 @@ def _classified_as_red_flag(text: str) -> Message:
         "my jaw is always tight and it clicks when I chew",  # a habit
         "bit of itching round the needle marks on day one, nearly gone today",  # on its way out
         "a little sore where the needles went in, is make-up ok?",  # sore, not a sore
+        "no redness, no itching, no swelling since the filler, can I go swimming?",  # a calm checklist
     ],
 )
 def test_the_classifiers_red_flag_gives_way_when_every_everyday_symptom_is_set_aside(text):
@@ -214,6 +219,8 @@ def test_the_classifiers_red_flag_gives_way_when_every_everyday_symptom_is_set_a
         "the knot under my skin is angry and hurts to touch",  # happening now
         "swollen hard lumps where I had filler ages ago and they really hurt",  # past alone
         "I feel like I'm breathing through a straw",  # no symptom the lexicon knows
+        "no rash, no itching, but I feel strange all over",  # a checklist, then something else
+        "don't know the product, the lumps ache and look red",  # one denial, not of the symptoms
     ],
 )
 def test_the_classifiers_red_flag_stands_otherwise(text):
