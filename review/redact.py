@@ -237,8 +237,21 @@ def _without_courtesy(text: str, result: RecognizerResult) -> Optional[Recognize
     return RecognizerResult(result.entity_type, start, result.end, result.score, result.analysis_explanation)
 
 
+@functools.lru_cache(maxsize=None)
+def _compounds_of_treatment_words() -> regex.Pattern:
+    """Words made of a treatment word of another language: "Nasolabialfalten", "Augenringen"."""
+    words = {w for p in _clinic_rules()["not_names"]["treatment_words"] for w in p.split() if len(w) > 4}
+    alternatives = "|".join(sorted(map(regex.escape, words), key=len, reverse=True))
+    return regex.compile(rf"^(?:{alternatives})|(?:{alternatives})$")
+
+
+def _is_medical_word(word: str) -> bool:
+    """`word` (lower-cased) is a medical word, or made of another language's treatment word."""
+    return word in _medical_words() or bool(_compounds_of_treatment_words().search(word))
+
+
 def _is_medical(text: str) -> bool:
-    return any(word.strip("'’.,") in _medical_words() for word in text.lower().split())
+    return any(_is_medical_word(word.strip("'’.,")) for word in text.lower().split())
 
 
 @functools.lru_cache(maxsize=None)
@@ -275,6 +288,16 @@ def _other_languages_words() -> frozenset[str]:
     return frozenset(word for word in words if len(word) > 6) - _known_names()
 
 
+@functools.lru_cache(maxsize=None)
+def _other_languages_stop_words() -> frozenset[str]:
+    """The stop words spaCy has for the other languages patients write: "della", "hasta"."""
+    return frozenset(
+        word
+        for language in WORD_LANGUAGES
+        for word in importlib.import_module(f"spacy.lang.{language}.stop_words").STOP_WORDS
+    )
+
+
 def _lemma_table_words(tables: Iterable[str]) -> set[str]:
     """Every word of these spacy-lookups-data tables (keys and values), lower-cased."""
     data = importlib.resources.files("spacy_lookups_data") / "data"
@@ -300,6 +323,13 @@ def _strings(value: object) -> Iterable[str]:
 # a run of capitalised words, with a capital after a small letter too: "Samuel Okafor", "Fiona MacLeod"
 CAPITALISED_WORD = r"\p{Lu}[\p{Ll}'’-]+(?:(?<=\p{Ll})\p{Lu}[\p{Ll}'’-]+)?"
 CAPITALISED_RUN = regex.compile(rf"\b{CAPITALISED_WORD}(?:\s+{CAPITALISED_WORD})*\b")
+# a run of words in capitals: "… ON MONDAY. KAREN WHITLOCK", "for ELLA-MAE DUNCAN on the 12th"
+CAPITALS_RUN = regex.compile(r"\b\p{Lu}{2,}(?:['’-]\p{Lu}+)*(?:\s+\p{Lu}{2,}(?:['’-]\p{Lu}+)*)*\b")
+# a name in Chinese characters or Hangul, in a message written in another script: "Mrs Chen (陈丽华)",
+# "山田花子です" (kana may follow it)
+CJK_LETTER = r"[\p{Han}\p{Hangul}\p{Hiragana}\p{Katakana}]"
+CJK_NAME = regex.compile(r"(?<![\p{Han}\p{Hangul}])[\p{Han}\p{Hangul}]{2,4}(?![\p{Han}\p{Hangul}])")
+CJK = regex.compile(CJK_LETTER)
 
 
 # a title or a form of address is never the name: "Doctor said…", "Nurse was lovely"
@@ -310,8 +340,14 @@ TITLES = {
 CHAT_WORDS = {
     "im", "ive", "id", "ill", "dont", "cant", "wont", "thats", "whats", "its", "u", "ur", "ya", "hun",
 }  # fmt: skip
-# words that are never a name on their own, whatever the name lists hold
+# words that are never a name on their own, whatever the name lists hold (and other languages' days and
+# hours: `_is_never_a_name`)
 NOT_NAMES = frozenset(STOP_WORDS | CHAT_WORDS)
+
+
+def _is_never_a_name(word: str) -> bool:
+    """`word` (lower-cased) is a small word, a chat spelling or a day or hour of another language."""
+    return word in NOT_NAMES or word in _clinic_rules()["not_names"]["calendar"]
 
 
 def _is_unknown(word: str) -> bool:
@@ -324,10 +360,10 @@ def _is_unknown(word: str) -> bool:
     return not (
         base.endswith(("'s", "’s"))
         or len(base) < 2
-        or base in NOT_NAMES
+        or _is_never_a_name(base)
         or base in _english_words()
         or base in _other_languages_words()
-        or base in _medical_words()
+        or _is_medical_word(base)
         or any(
             part in _english_words() or part in _medical_words() for part in base.split("-") if len(part) > 3
         )
@@ -345,7 +381,11 @@ class _NameRecognizer(EntityRecognizer):
 
 
 class UnknownWordNameRecognizer(_NameRecognizer):
-    """A run of capitalised words with one neither English nor medical: a name, as patients write them."""
+    """A run of capitalised words with one neither English nor medical: a name, as patients write them.
+
+    Also two or three words in capitals with one such word, and Chinese characters or Hangul in a message
+    written mostly in another script.
+    """
 
     def __init__(self) -> None:  # noqa: D107
         super().__init__("unknown capitalised word")
@@ -378,6 +418,15 @@ class UnknownWordNameRecognizer(_NameRecognizer):
             )
             start, end = run.start() + min(first.start(), unknown[0].start()), run.start() + unknown[-1].end()
             found.append(RecognizerResult("PERSON", start, end, 0.6))
+        # in capitals, a full name: two or three words, one unknown, none a small or medical word
+        for run in CAPITALS_RUN.finditer(text):
+            words = run.group().split()
+            small_or_medical = any(_is_never_a_name(w.lower()) or _is_medical(w) for w in words)
+            if 2 <= len(words) <= 3 and any(map(_is_unknown, words)) and not small_or_medical:
+                found.append(RecognizerResult("PERSON", run.start(), run.end(), 0.6))
+        # a name in Chinese characters or Hangul among words of another script
+        if len(CJK.findall(text)) * 3 < len(regex.findall(r"\p{L}", text)):
+            found += [RecognizerResult("PERSON", m.start(), m.end(), 0.6) for m in CJK_NAME.finditer(text)]
         return found
 
 
@@ -393,7 +442,7 @@ EPONYM_FOLLOWS = regex.compile(
 )
 # after a lower-case name that is also a word: the end of the message or the clause, or "here"
 NAME_ENDS = regex.compile(
-    r"\s*(?:$|[,.!?;:)(]|\s(?:here|and|from|for|x+|at|did|does|said|says|btw|lol|pls)\b)"
+    r"\s*(?:$|[,.!?;:)(]|\p{So}|\s(?:here|and|from|for|x+|at|did|does|said|says|btw|lol|pls)\b)"
 )
 # just before a lower-case name that is also a word, what says it is one: "thanks rob", "this is mo"
 NAME_CUE_BEFORE = regex.compile(
@@ -417,14 +466,14 @@ STRONG_CUE_BEFORE = regex.compile(
     regex.IGNORECASE,
 )
 # a name alone, signing the message or giving a number: "… at 11. sam x", "pls, Tiff x", "Mercy 0871…",
-# "ola here x"
-SIGNATURE_START = regex.compile(r"(?:^|[.!?\n,:;\"“(]\s*)$")
+# "ola here x", "- GARY 07…"
+SIGNATURE_START = regex.compile(r"(?:^|[.!?\n,:;\"“(]\s*|\s[-–—]\s*)$")
 SIGNATURE_ENDS = regex.compile(
     r"\s*(?:x+\b|here\b|again\b|[—–]|-+\s|[+(]?\d[\d\s()./-]{5}|[.!]*\s*$)", regex.IGNORECASE
 )
 # "hiya its rose lol": an introduction, told by what follows it ("it's red and sore" is none)
 INTRODUCED_BEFORE = regex.compile(r"\b(it'?s|its)\s+$", regex.IGNORECASE)
-INTRODUCED_AFTER = regex.compile(r"\s+(here|lol|x+|again)\b|\s*[.!]*\s*$", regex.IGNORECASE)
+INTRODUCED_AFTER = regex.compile(r"\s+(here|lol|x+|again)\b|\s*[.!]*\s*$|\s*\p{So}", regex.IGNORECASE)
 # "hey its jack, my forehead…": the same introduction opening the message, where a comma or "my" may end it
 OPENING = regex.compile(r"^(?:(?:hi|hey|hiya|hello|yo|oi)\W*\s*)?(it'?s|its)\s+$", regex.IGNORECASE)
 OPENING_ENDS = regex.compile(r"\s*,|\s+my\b", regex.IGNORECASE)  # "again", "here": INTRODUCED_AFTER
@@ -432,8 +481,9 @@ SENTENCE_START = regex.compile(r"(?:^|[.!?\n:;\"“(]\s*)$")
 # "Grace said…", "Mark and I…": at a sentence's start, a name that is also a word, told by what follows
 ACTS_LIKE_A_PERSON = regex.compile(
     r"\s+(said|says|told|tells|asked|recommended|suggested|reckons|thinks|thought|did|booked|rang|texted|"
-    r"is coming|from (work|the|my)|at the|at reception|on reception|and I|and me|&)\b"
-    r"|,?\s+(\p{L}+\s+)?and\s+(\p{L}+\s+)?(I|me|both)\b",
+    r"is coming (with|too|along|over|in)|from (work|the|my)|at the|at reception|on reception|and I|and me|"
+    r"&)\b"
+    r"|,?\s+(\p{L}+\s+)?and\s+(\p{L}+\s+)?(I(?!['’])|me|both)\b",
     regex.IGNORECASE,
 )
 # "Joy's mobile", "Sarah's Kysse appointment": a name's possessive before what belongs to a person (a
@@ -506,15 +556,19 @@ class KnownNameRecognizer(_NameRecognizer):
                 name = name[:-2]
             end = word.start() + len(name)
             lower = name.lower()
-            if lower in NOT_NAMES or _is_medical(name):
+            if _is_never_a_name(lower) or _is_medical(name):
                 continue
             if NAMED_BEFORE.search(text, 0, word.start()):
                 found.append(RecognizerResult("PERSON", word.start(), end, 0.5))
                 continue
             cued = NAME_CUE_BEFORE.search(text, 0, word.start())
+            # a known name in brackets, as another name for someone: "Wong Mei Ling (Karen)" (not "(DAO)")
+            bracketed = text[word.start() - 1 : word.start()] == "(" and text[end : end + 1] == ")"
+            bracketed = bracketed and name.istitle() and lower in _known_names()
             # what says a word is someone's name, whatever the lists say
             told = bool(
                 persons
+                or bracketed
                 or strong
                 or (cued and NAME_ENDS.match(text, end))
                 or (INTRODUCED_BEFORE.search(text, 0, word.start()) and INTRODUCED_AFTER.match(text, end))
@@ -522,6 +576,9 @@ class KnownNameRecognizer(_NameRecognizer):
                 or (SIGNATURE_START.search(text, 0, word.start()) and SIGNATURE_ENDS.match(text, end))
                 or ACTS_LIKE_A_PERSON.match(text, end)
             )
+            # a lower-case word of another language's grammar is no name unless told: "rughe della fronte"
+            if not told and name.islower() and lower in _other_languages_stop_words():
+                continue
             english = lower in _english_words()
             if lower not in _known_names():
                 # "i'm nkechi", "TEMITOPE 1/2/90"

@@ -28,8 +28,10 @@ FIFTH_CORPUS = Path(__file__).parent / "pii_messages_fifth.yml"
 SIXTH_CORPUS = Path(__file__).parent / "pii_messages_sixth.yml"
 SEVENTH_CORPUS = Path(__file__).parent / "pii_messages_seventh.yml"
 EIGHTH_CORPUS = Path(__file__).parent / "pii_messages_eighth.yml"
-# held out: written by a ninth helper, never read; its figure is the honest one
-HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_ninth.yml"
+NINTH_CORPUS = Path(__file__).parent / "pii_messages_ninth.yml"
+TENTH_CORPUS = Path(__file__).parent / "pii_messages_tenth.yml"
+# held out: written by an eleventh helper, never read; its figure is the honest one
+HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_eleventh.yml"
 
 
 @pytest.mark.parametrize(
@@ -108,6 +110,22 @@ HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_ninth.yml"
         ("confirmations go to a device with MAC 3C:22:FB:9A:10:4E", "[", "3C:22"),
         ("my portfolio is at www.sashabeautyartistry.co.uk", "[", "sashabeauty"),
         ("ciao sono Giulia De Luca, ho un ematoma dopo il filler", "filler", "Luca"),
+        # a card masked but for its last digits and its expiry, a number read out, a lower-case postcode,
+        # Europe's "street number, postcode town", an initial and a surname, a full name in capitals, a
+        # name in Chinese characters, a day and month without a year, a day alone, a code after "is"
+        ("charge my card **** 4417, expires 09/28", "[", "4417"),
+        ("charge my card **** 4417, exp 09/28", "[", "09/28"),
+        ("my card ends with 5530, can you refund", "[", "5530"),
+        ("ring me, oh seven seven double oh nine one two three four", "[phone]", "double oh"),
+        ("the form rejects my post code sw1a 1aa", "[", "sw1a"),
+        ("Kerkstraat 12, 1017 Amsterdam is my address", "[address]", "Amsterdam"),
+        ("booked as K. Osei for the tear troughs", "tear troughs", "Osei"),
+        ("PLEASE CALL BACK ABOUT MY LIPS. MAEVE CALLAGHAN", "LIPS", "CALLAGHAN"),
+        ("this is Mrs Lee (李秀英), botox for my frown please", "botox", "李秀英"),
+        ("last top-up was 14/09, due again?", "[date]", "14/09"),
+        ("can you fit me in on the fourteenth?", "[date]", "fourteenth"),
+        ("my confirmation code is 4KD-P2Q", "[", "4KD-P2Q"),
+        ("my wechat id is lin_88 if easier", "[", "lin_88"),
     ],
 )
 def test_personal_details_are_replaced(text, kept, removed):
@@ -141,6 +159,12 @@ def test_personal_details_are_replaced(text, kept, removed):
         "Is my 4th session due yet?",
         "Botox für die Zornesfalte und patas de gallo: is it the same treatment?",
         "Can you refer clients with TMJ for Botox?",
+        # doses, prices and times are no dates; German compounds of treatment words are no names
+        "Is 1.5 ml too much, and is it £12.50 at 10.30 on Friday?",
+        "Was kostet die Behandlung der Nasolabialfalten und Marionettenfalten mit Hyaluron?",
+        "Gracias y hasta pronto",
+        "the first few weeks after filler, is swelling normal?",
+        "Summer is coming, when should I book Botox?",
     ],
 )
 def test_ordinary_questions_are_left_alone(text):
@@ -169,6 +193,8 @@ def test_the_later_tuning_corpora_lose_at_least_97_percent():
     assert share_removed(SIXTH_CORPUS) >= 0.97  # 94.6 % when it was held out, 97.3 % once tuned on
     assert share_removed(SEVENTH_CORPUS) >= 0.98  # 96.8 % when it was held out, 98.7 % once tuned on
     assert share_removed(EIGHTH_CORPUS) >= 0.99  # 98.1 % when it was held out, 99.3 % once tuned on
+    assert share_removed(NINTH_CORPUS) >= 0.97  # 94.3 % when it was held out, 97.7 % once tuned on
+    assert share_removed(TENTH_CORPUS) >= 0.99  # 97.6 % and 98.6 % when it was held out, 100 % once tuned on
 
 
 def share_kept(path):
@@ -177,14 +203,16 @@ def share_kept(path):
 
 
 def test_the_held_out_corpus_loses_no_fewer_details_than_when_last_measured():
-    """92.7 % when written, 94.3 % after the eighth corpus's round: a floor, not the target (98 %)."""
-    assert share_removed(HELD_OUT_CORPUS) >= 0.94
+    """96.6 % when written (after the tenth corpus's round): a floor, not the target (98 %)."""
+    assert share_removed(HELD_OUT_CORPUS) >= 0.96
 
 
 def test_the_held_out_corpus_keeps_its_medical_words_as_when_last_measured():
-    """98.0 %: products, conditions and foreign words the dictionaries lack are taken for names (the
+    """99.6 %: products, conditions and foreign words the dictionaries lack are taken for names (the
     target is every one kept)."""
-    assert share_kept(HELD_OUT_CORPUS) >= 0.97
+    assert share_kept(HELD_OUT_CORPUS) >= 0.99
+    assert share_kept(NINTH_CORPUS) >= 0.99  # 98.0 % when it was held out, 99.7 % once tuned on
+    assert share_kept(TENTH_CORPUS) >= 0.99  # 95.9 % and 97.6 % when it was held out, 100 % once tuned on
     assert share_kept(SEVENTH_CORPUS) >= 0.99  # 94.7 % when it was held out, 99.8 % once tuned on
     assert share_kept(EIGHTH_CORPUS) >= 0.96  # 96.1 % when it was held out, 97.0 % once tuned on (places)
     assert share_kept(FIFTH_CORPUS) >= 0.98
