@@ -327,9 +327,8 @@ CAPITALISED_RUN = regex.compile(rf"\b{CAPITALISED_WORD}(?:\s+{CAPITALISED_WORD})
 CAPITALS_RUN = regex.compile(r"\b\p{Lu}{2,}(?:['’-]\p{Lu}+)*(?:\s+\p{Lu}{2,}(?:['’-]\p{Lu}+)*)*\b")
 # a name in Chinese characters or Hangul, in a message written in another script: "Mrs Chen (陈丽华)",
 # "山田花子です" (kana may follow it)
-CJK_LETTER = r"[\p{Han}\p{Hangul}\p{Hiragana}\p{Katakana}]"
 CJK_NAME = regex.compile(r"(?<![\p{Han}\p{Hangul}])[\p{Han}\p{Hangul}]{2,4}(?![\p{Han}\p{Hangul}])")
-CJK = regex.compile(CJK_LETTER)
+CJK = regex.compile(r"[\p{Han}\p{Hangul}\p{Hiragana}\p{Katakana}]")
 
 
 # a title or a form of address is never the name: "Doctor said…", "Nurse was lovely"
