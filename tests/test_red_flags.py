@@ -114,6 +114,10 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "thought it was a pimple but no, the skin under my nose is turning black since my filler",
         "a growing hard lump in my cheek, filler was 9 months ago",  # growing: the date is the filler's
         "nurse said that was fine, but now the tip of my nose is blue-ish",  # said fine is no ending
+        "I keep saying the wrong words, they just come out wrong since the filler this morning",
+        "swelling is worse not better and I've got a temperature",  # "not better" denies nothing after it
+        "an open wound has opened up on my nose with blackened edges",
+        "the lump (filler 10 months ago) used to be soft and now it's swollen, red and sore",
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -161,6 +165,9 @@ def test_symptoms_happening_now_are_red_flags(text):
         "my aunt passed out at her filler appointment last year and now I'm worried about mine",  # my worry
         "how would I know if it was an infection, should it ever happen?",  # how to recognise it
         "is the needle bad? I'm terrified ill pass out",  # a fear
+        "my dad's had palpitations since he was a kid, all controlled now, can he have botox?",  # for long
+        "what are the signs of necrosis to look out for?",  # what to watch for
+        "can you fix a purplish shadow from old filler under my eyes?",  # can it fix
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
