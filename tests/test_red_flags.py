@@ -118,6 +118,9 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "swelling is worse not better and I've got a temperature",  # "not better" denies nothing after it
         "an open wound has opened up on my nose with blackened edges",
         "the lump (filler 10 months ago) used to be soft and now it's swollen, red and sore",
+        "since the tear trough filler the colours are all faded in my right eye",  # vision told by colours
+        "there's a grey smudge over everything I look at",
+        "her fingers won't grip the cup and her mouth is sagging",  # told by what she can't do
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -168,6 +171,8 @@ def test_symptoms_happening_now_are_red_flags(text):
         "my dad's had palpitations since he was a kid, all controlled now, can he have botox?",  # for long
         "what are the signs of necrosis to look out for?",  # what to watch for
         "can you fix a purplish shadow from old filler under my eyes?",  # can it fix
+        "no colour change and no eye pain, when can I wear make-up?",  # denied, as nouns
+        "a woman at my gym had a droopy eyelid after botox last spring, is it a similar risk with Dysport?",
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
@@ -211,6 +216,7 @@ def _classified_as_red_flag(text: str) -> Message:
         "bit of itching round the needle marks on day one, nearly gone today",  # on its way out
         "a little sore where the needles went in, is make-up ok?",  # sore, not a sore
         "no redness, no itching, no swelling since the filler, can I go swimming?",  # a calm checklist
+        "bit of tenderness at the injection points, normal?",  # slight
     ],
 )
 def test_the_classifiers_red_flag_gives_way_when_every_everyday_symptom_is_set_aside(text):
