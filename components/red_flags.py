@@ -253,7 +253,7 @@ class RedFlagDetector(KnowledgeFileComponent):
         "no swelling, no bruising, no pain after my filler, when can I book?" is a calm checklist; one
         denial alone is not ("not like any bruise": an emergency in words the lexicon lacks, "don't know
         the brand, … hard lumps that ache"), nor one followed by a contrast ("no rash or anything, just
-        really hard to get food down").
+        really hard to get food down": the rest of the last one's sentence).
         """
         denials = [
             {m.modifier_span for m in self._context(entity) if m.category == "NEGATED_EXISTENCE"}
@@ -261,8 +261,8 @@ class RedFlagDetector(KnowledgeFileComponent):
         ]
         if not all(denials) or len(set().union(*denials)) < 2:
             return False
-        last = max(entity.end_char for entity in everyday)
-        return not self._contrast.search(everyday[0].doc.text, last)
+        last = max(everyday, key=lambda entity: entity.end_char)
+        return not self._contrast.search(last.doc.text, last.end_char, last.sent.end_char)
 
     def detect(self, text: str) -> List[Dict[str, str]]:
         """The red flags happening now in `text`."""

@@ -121,6 +121,9 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "since the tear trough filler the colours are all faded in my right eye",  # vision told by colours
         "there's a grey smudge over everything I look at",
         "her fingers won't grip the cup and her mouth is sagging",  # told by what she can't do
+        "finding it hard to take a deep breath lying down since the botox",
+        "his arm isnt working properly since the filler",  # a limb that doesn't work
+        "the purple patch isn't fading, the skin there feels cold and dead",  # denies nothing after it
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -173,6 +176,8 @@ def test_symptoms_happening_now_are_red_flags(text):
         "can you fix a purplish shadow from old filler under my eyes?",  # can it fix
         "no colour change and no eye pain, when can I wear make-up?",  # denied, as nouns
         "a woman at my gym had a droopy eyelid after botox last spring, is it a similar risk with Dysport?",
+        "fainted at my last appointment but came round quickly, and I'm nervous about coming back",  # over
+        "my uncle had hives from penicillin, is that hereditary?",  # about me
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
@@ -217,6 +222,7 @@ def _classified_as_red_flag(text: str) -> Message:
         "a little sore where the needles went in, is make-up ok?",  # sore, not a sore
         "no redness, no itching, no swelling since the filler, can I go swimming?",  # a calm checklist
         "bit of tenderness at the injection points, normal?",  # slight
+        "no lumps, no hardness, it all feels smooth. Do I still need my review?",  # a checklist
     ],
 )
 def test_the_classifiers_red_flag_gives_way_when_every_everyday_symptom_is_set_aside(text):
