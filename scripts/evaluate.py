@@ -41,7 +41,7 @@ TRIAGE_SETS = (
     "triage_fifteenth.yml", "triage_sixteenth.yml", "triage_seventeenth.yml",
     "triage_eighteenth.yml", "triage_nineteenth.yml", "triage_twentieth.yml",
     "triage_twentyfirst.yml", "triage_twentysecond.yml", "triage_twentythird.yml", "triage_twentyfourth.yml",
-    "triage_twentyfifth.yml", "triage_twentysixth.yml", "triage_twentyseventh.yml",
+    "triage_twentyfifth.yml", "triage_twentysixth.yml", "triage_twentyseventh.yml", "triage_twentyeighth.yml",
 )  # fmt: skip
 
 

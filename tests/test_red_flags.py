@@ -123,6 +123,7 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "her fingers won't grip the cup and her mouth is sagging",  # told by what she can't do
         "finding it hard to take a deep breath lying down since the botox",
         "his arm isnt working properly since the filler",  # a limb that doesn't work
+        "my sister had botox on monday and now she can't swallow her tea, should I be worried?",  # a carer's
         "the purple patch isn't fading, the skin there feels cold and dead",  # denies nothing after it
     ],
 )
@@ -178,6 +179,8 @@ def test_symptoms_happening_now_are_red_flags(text):
         "a woman at my gym had a droopy eyelid after botox last spring, is it a similar risk with Dysport?",
         "fainted at my last appointment but came round quickly, and I'm nervous about coming back",  # over
         "my uncle had hives from penicillin, is that hereditary?",  # about me
+        "my dad had anaphylaxis to nuts, does that mean I'm allergic to filler too?",
+        "my sister passed out at her filler appointment, am I likely to faint too?",
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
