@@ -229,25 +229,25 @@ class RedFlagDetector(KnowledgeFileComponent):
         symptoms = self._symptoms(normalise(text, self._text_speak))
         red_flags = [(flag_id, entity) for flag_id, entity in symptoms if flag_id != self._everyday]
         now = {flag_id for flag_id, entity in red_flags if self._is_current(entity)}
-        # each everyday symptom: set aside, or only denied
+        # each everyday symptom: set aside, or only denied (and by which denials)
         everyday = []
         for flag_id, entity in symptoms:
             if flag_id == self._everyday:
                 modifiers = self._context(entity)
-                denied = any(m.category == "NEGATED_EXISTENCE" for m in modifiers)
-                everyday.append((entity, self._is_aside(entity, modifiers), denied))
+                denials = {m.modifier_span for m in modifiers if m.category == "NEGATED_EXISTENCE"}
+                everyday.append((entity, self._is_aside(entity, modifiers), denials))
         return Triage(
             current=self._named(now),
             mentioned=self._named({flag_id for flag_id, _ in red_flags} - now),
             everyday_aside=(
                 any(aside for _, aside, _ in everyday)
-                and all(aside or denied for _, aside, denied in everyday)
+                and all(aside or denials for _, aside, denials in everyday)
             )
-            or (not red_flags and self._is_checklist_denied([entity for entity, _, _ in everyday])),
+            or (not red_flags and self._is_checklist_denied([(e, d) for e, _, d in everyday])),
             everyday=bool(everyday),
         )
 
-    def _is_checklist_denied(self, everyday: List[Span]) -> bool:
+    def _is_checklist_denied(self, everyday: List[Tuple[Span, set]]) -> bool:
         """Whether two everyday symptoms or more are denied, each by its own "no", and nothing follows.
 
         "no swelling, no bruising, no pain after my filler, when can I book?" is a calm checklist; one
@@ -255,13 +255,9 @@ class RedFlagDetector(KnowledgeFileComponent):
         the brand, … hard lumps that ache"), nor one followed by a contrast ("no rash or anything, just
         really hard to get food down": the rest of the last one's sentence).
         """
-        denials = [
-            {m.modifier_span for m in self._context(entity) if m.category == "NEGATED_EXISTENCE"}
-            for entity in everyday
-        ]
-        if not all(denials) or len(set().union(*denials)) < 2:
+        if not all(denials for _, denials in everyday) or len(set().union(*(d for _, d in everyday))) < 2:
             return False
-        last = max(everyday, key=lambda entity: entity.end_char)
+        last = max((entity for entity, _ in everyday), key=lambda entity: entity.end_char)
         return not self._contrast.search(last.doc.text, last.end_char, last.sent.end_char)
 
     def detect(self, text: str) -> List[Dict[str, str]]:

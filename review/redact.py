@@ -344,9 +344,14 @@ CHAT_WORDS = {
 NOT_NAMES = frozenset(STOP_WORDS | CHAT_WORDS)
 
 
+@functools.lru_cache(maxsize=None)
+def _other_languages_calendar() -> frozenset[str]:
+    return frozenset(_clinic_rules()["not_names"]["calendar"])
+
+
 def _is_never_a_name(word: str) -> bool:
     """`word` (lower-cased) is a small word, a chat spelling or a day or hour of another language."""
-    return word in NOT_NAMES or word in _clinic_rules()["not_names"]["calendar"]
+    return word in NOT_NAMES or word in _other_languages_calendar()
 
 
 def _is_unknown(word: str) -> bool:
