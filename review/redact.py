@@ -284,8 +284,13 @@ def _other_languages_words() -> frozenset[str]:
     "Schwellung am Kinn", "ácido hialurónico", "Rellenos": capitalised words that are no English word
     and no person's name either.
     """
-    words = _lemma_table_words([f"{language}_lemma_lookup" for language in WORD_LANGUAGES])
-    return frozenset(word for word in words if len(word) > 6) - _known_names()
+    return frozenset(word for word in _other_languages_vocabulary() if len(word) > 6) - _known_names()
+
+
+@functools.lru_cache(maxsize=None)
+def _other_languages_vocabulary() -> frozenset[str]:
+    """Every word of the other languages' lemma tables, names among them ("cuello", "del")."""
+    return frozenset(_lemma_table_words([f"{language}_lemma_lookup" for language in WORD_LANGUAGES]))
 
 
 @functools.lru_cache(maxsize=None)
@@ -329,6 +334,8 @@ CAPITALS_RUN = regex.compile(r"\b\p{Lu}{2,}(?:['’-]\p{Lu}+)*(?:\s+\p{Lu}{2,}(?
 # "山田花子です" (kana may follow it)
 CJK_NAME = regex.compile(r"(?<![\p{Han}\p{Hangul}])[\p{Han}\p{Hangul}]{2,4}(?![\p{Han}\p{Hangul}])")
 CJK = regex.compile(r"[\p{Han}\p{Hangul}\p{Hiragana}\p{Katakana}]")
+# words of any script but the Latin alphabet: "نور الهدى", "נועה בן דוד", "김지현입니다"
+OTHER_SCRIPT_RUN = regex.compile(r"[^\P{L}\p{Latin}][\p{L}\p{M}]*(?:\s+[^\P{L}\p{Latin}][\p{L}\p{M}]*)*")
 
 
 # a title or a form of address is never the name: "Doctor said…", "Nurse was lovely"
@@ -338,6 +345,7 @@ TITLES = {
 # chat spellings that are also someone's name somewhere ("Im nervous", "Ive had…")
 CHAT_WORDS = {
     "im", "ive", "id", "ill", "dont", "cant", "wont", "thats", "whats", "its", "u", "ur", "ya", "hun",
+    "lol", "omg", "pls", "plz", "thx", "haha",
 }  # fmt: skip
 # words that are never a name on their own, whatever the name lists hold (and other languages' days and
 # hours: `_is_never_a_name`)
@@ -428,9 +436,15 @@ class UnknownWordNameRecognizer(_NameRecognizer):
             small_or_medical = any(_is_never_a_name(w.lower()) or _is_medical(w) for w in words)
             if 2 <= len(words) <= 3 and any(map(_is_unknown, words)) and not small_or_medical:
                 found.append(RecognizerResult("PERSON", run.start(), run.end(), 0.6))
+        letters = len(regex.findall(r"\p{L}", text))
         # a name in Chinese characters or Hangul among words of another script
-        if len(CJK.findall(text)) * 3 < len(regex.findall(r"\p{L}", text)):
+        if len(CJK.findall(text)) * 3 < letters:
             found += [RecognizerResult("PERSON", m.start(), m.end(), 0.6) for m in CJK_NAME.finditer(text)]
+        # in a message written mostly in the Latin alphabet, words of another script are most often a name
+        # given in its own letters, and staff who don't read that script could not tell
+        if len(regex.findall(r"[^\P{L}\p{Latin}]", text)) * 3 < letters:
+            runs = OTHER_SCRIPT_RUN.finditer(text)
+            found += [RecognizerResult("PERSON", m.start(), m.end(), 0.6) for m in runs]
         return found
 
 
@@ -482,11 +496,20 @@ INTRODUCED_AFTER = regex.compile(r"\s+(here|lol|x+|again)\b|\s*[.!]*\s*$|\s*\p{S
 OPENING = regex.compile(r"^(?:(?:hi|hey|hiya|hello|yo|oi)\W*\s*)?(it'?s|its)\s+$", regex.IGNORECASE)
 OPENING_ENDS = regex.compile(r"\s*,|\s+my\b", regex.IGNORECASE)  # "again", "here": INTRODUCED_AFTER
 SENTENCE_START = regex.compile(r"(?:^|[.!?\n:;\"“(]\s*)$")
+# two lower-case words that may be a first name and a surname: "robin ashworth", "kasia nowak-zając"
+LOWER_PAIR = regex.compile(r"(?<![\p{L}'’-])(\p{Ll}[\p{Ll}'’-]+)\s+(\p{Ll}[\p{Ll}'’-]*\p{Ll})(?![\p{L}'’-])")
+# what introduces the pair as the writer: "this is robin ashworth", "its frank o'neill calling"
+FULL_NAME_CUE_BEFORE = regex.compile(r"\b(this is|it'?s|its|i'?m|i am)\s+$", regex.IGNORECASE)
+# a pair signing the message or giving a date or number: "… deal? maria lopes, 25/12/1996"
+FULL_NAME_ENDS = regex.compile(rf"{SIGNATURE_ENDS.pattern}|\s*,\s*[+(]?\d", regex.IGNORECASE)
 # "Grace said…", "Mark and I…": at a sentence's start, a name that is also a word, told by what follows
 ACTS_LIKE_A_PERSON = regex.compile(
     r"\s+(said|says|told|tells|asked|recommended|suggested|reckons|thinks|thought|did|booked|rang|texted|"
     r"is coming (with|too|along|over|in)|from (work|the|my)|at the|at reception|on reception|and I|and me|"
     r"&)\b"
+    # an age: "Holly is 17 - can she…" (not "… is 10 units")
+    r"|\s+is (only |just |nearly |almost )?\d{1,2}\b"
+    r"(?![.,]?\d|\s*(%|mg|ml|cc|units?|u\b|days?|weeks?|months?|hours?|hrs?|min|mins|minutes?|am|pm|x\b|times|syringes?))"
     r"|,?\s+(\p{L}+\s+)?and\s+(\p{L}+\s+)?(I(?!['’])|me|both)\b",
     regex.IGNORECASE,
 )
@@ -593,6 +616,33 @@ class KnownNameRecognizer(_NameRecognizer):
             ):
                 continue  # "Will it hurt?", "nurse said the…"; but "thanks rob", "Grace said", "… sam x"
             found.append(RecognizerResult("PERSON", word.start(), end, 0.5))
+        return found + self._lower_case_full_names(text)
+
+    @staticmethod
+    def _lower_case_full_names(text: str) -> List[RecognizerResult]:
+        """Two lower-case words that are someone's full name.
+
+        A known first name and a surname no dictionary has ("jack o'sullivan"), or two words that may be
+        names after an introduction or as a signature ("its frank o'neill calling", "maria lopes, 25/…").
+        """
+        found = []
+        for pair in LOWER_PAIR.finditer(text, overlapped=True):
+            first, last = pair.group(1), pair.group(2)
+            # a pair of another language's words is no name: "lifting de cejas", "flacidez del cuello"
+            if any(
+                _is_never_a_name(word)
+                or _is_medical(word)
+                or word in _other_languages_stop_words()
+                or (word in _other_languages_vocabulary() and word not in _known_names())
+                for word in (first, last)
+            ):
+                continue
+            may_be_names = all(word in _known_names() or _is_unknown(word) for word in (first, last))
+            introduced = FULL_NAME_CUE_BEFORE.search(text, 0, pair.start()) or (
+                SIGNATURE_START.search(text, 0, pair.start()) and FULL_NAME_ENDS.match(text, pair.end())
+            )
+            if (first in _known_names() and _is_unknown(last)) or (may_be_names and introduced):
+                found.append(RecognizerResult("PERSON", pair.start(), pair.end(), 0.5))
         return found
 
 

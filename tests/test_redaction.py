@@ -30,8 +30,9 @@ SEVENTH_CORPUS = Path(__file__).parent / "pii_messages_seventh.yml"
 EIGHTH_CORPUS = Path(__file__).parent / "pii_messages_eighth.yml"
 NINTH_CORPUS = Path(__file__).parent / "pii_messages_ninth.yml"
 TENTH_CORPUS = Path(__file__).parent / "pii_messages_tenth.yml"
-# held out: written by an eleventh helper, never read; its figure is the honest one
-HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_eleventh.yml"
+ELEVENTH_CORPUS = Path(__file__).parent / "pii_messages_eleventh.yml"
+# held out: written by a twelfth helper, never read; its figure is the honest one
+HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_twelfth.yml"
 
 
 @pytest.mark.parametrize(
@@ -126,6 +127,13 @@ HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_eleventh.yml"
         ("can you fit me in on the fourteenth?", "[date]", "fourteenth"),
         ("my confirmation code is 4KD-P2Q", "[", "4KD-P2Q"),
         ("my wechat id is lin_88 if easier", "[", "lin_88"),
+        ("reply to p dot mbeki at outlook dot com about my jawline", "jawline", "mbeki"),
+        ("oh two oh, seven nine hundred, three four five six is my landline", "[phone]", "hundred"),
+        ("please book masseter botox for سارة خان on friday", "masseter botox", "سارة"),
+        ("the lip filler is for my cousin अनन्या, she is 24", "lip filler", "अनन्या"),
+        ("hiya its tomasz wiśniewski again, is masseter botox sore", "masseter botox", "wiśniewski"),
+        ("any slots for tear troughs? bill jones, 07700 900123", "tear troughs", "bill jones"),
+        ("Hope is 16 and wants lip filler, is that allowed", "lip filler", "Hope"),
     ],
 )
 def test_personal_details_are_replaced(text, kept, removed):
@@ -195,6 +203,7 @@ def test_the_later_tuning_corpora_lose_at_least_97_percent():
     assert share_removed(EIGHTH_CORPUS) >= 0.99  # 98.1 % when it was held out, 99.3 % once tuned on
     assert share_removed(NINTH_CORPUS) >= 0.97  # 94.3 % when it was held out, 97.7 % once tuned on
     assert share_removed(TENTH_CORPUS) >= 0.99  # 97.6 % and 98.6 % when it was held out, 100 % once tuned on
+    assert share_removed(ELEVENTH_CORPUS) >= 0.99  # 96.6 % when it was held out, 100 % once tuned on
 
 
 def share_kept(path):
@@ -203,14 +212,15 @@ def share_kept(path):
 
 
 def test_the_held_out_corpus_loses_no_fewer_details_than_when_last_measured():
-    """96.6 % when written (after the tenth corpus's round): a floor, not the target (98 %)."""
-    assert share_removed(HELD_OUT_CORPUS) >= 0.96
+    """99.1 % when written (after the eleventh corpus's round): a floor."""
+    assert share_removed(HELD_OUT_CORPUS) >= 0.99
 
 
 def test_the_held_out_corpus_keeps_its_medical_words_as_when_last_measured():
-    """99.6 %: products, conditions and foreign words the dictionaries lack are taken for names (the
-    target is every one kept)."""
+    """100 % when written; products, conditions and foreign words the dictionaries lack may be taken for
+    names (the target is every one kept)."""
     assert share_kept(HELD_OUT_CORPUS) >= 0.99
+    assert share_kept(ELEVENTH_CORPUS) >= 0.99  # 99.6 % when it was held out, 99.6 % once tuned on
     assert share_kept(NINTH_CORPUS) >= 0.99  # 98.0 % when it was held out, 99.7 % once tuned on
     assert share_kept(TENTH_CORPUS) >= 0.99  # 95.9 % and 97.6 % when it was held out, 100 % once tuned on
     assert share_kept(SEVENTH_CORPUS) >= 0.99  # 94.7 % when it was held out, 99.8 % once tuned on
