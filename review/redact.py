@@ -480,7 +480,8 @@ NAMED_BEFORE = regex.compile(
 # said…": "Said" is a name too)
 STRONG_CUE_BEFORE = regex.compile(
     r"\bmy (bf|gf|boyfriend|girlfriend|husband|hubby|wife|partner|sis|sister|bro|brother|mum|mom|dad|son|"
-    r"daughter|friend)\s+$",
+    r"daughter|friend|mate|pal|bestie|bff|cousin|aunt|auntie|uncle|niece|nephew|colleague|flatmate|"
+    r"housemate|neighbou?r|nan|gran|grandma|grandad|fianc[eé]e?)\s+$",
     regex.IGNORECASE,
 )
 # a name alone, signing the message or giving a number: "… at 11. sam x", "pls, Tiff x", "Mercy 0871…",
@@ -494,19 +495,22 @@ INTRODUCED_BEFORE = regex.compile(r"\b(it'?s|its)\s+$", regex.IGNORECASE)
 INTRODUCED_AFTER = regex.compile(r"\s+(here|lol|x+|again)\b|\s*[.!]*\s*$|\s*\p{So}", regex.IGNORECASE)
 # "hey its jack, my forehead…": the same introduction opening the message, where a comma or "my" may end it
 OPENING = regex.compile(r"^(?:(?:hi|hey|hiya|hello|yo|oi)\W*\s*)?(it'?s|its)\s+$", regex.IGNORECASE)
-OPENING_ENDS = regex.compile(r"\s*,|\s+my\b", regex.IGNORECASE)  # "again", "here": INTRODUCED_AFTER
+OPENING_ENDS = regex.compile(r"\s*[,.!]|\s+my\b", regex.IGNORECASE)  # "again", "here": INTRODUCED_AFTER
 SENTENCE_START = regex.compile(r"(?:^|[.!?\n:;\"“(]\s*)$")
 # two lower-case words that may be a first name and a surname: "robin ashworth", "kasia nowak-zając"
 LOWER_PAIR = regex.compile(r"(?<![\p{L}'’-])(\p{Ll}[\p{Ll}'’-]+)\s+(\p{Ll}[\p{Ll}'’-]*\p{Ll})(?![\p{L}'’-])")
 # what introduces the pair as the writer: "this is robin ashworth", "its frank o'neill calling"
 FULL_NAME_CUE_BEFORE = regex.compile(r"\b(this is|it'?s|its|i'?m|i am)\s+$", regex.IGNORECASE)
-# a pair signing the message or giving a date or number: "… deal? maria lopes, 25/12/1996"
-FULL_NAME_ENDS = regex.compile(rf"{SIGNATURE_ENDS.pattern}|\s*,\s*[+(]?\d", regex.IGNORECASE)
+# a pair signing the message, giving a date or number, or a sentence of its own: "… deal? maria lopes,
+# 25/12/1996", "jack o'brien. got Profhilo…"
+FULL_NAME_ENDS = regex.compile(rf"{SIGNATURE_ENDS.pattern}|\s*,\s*[+(]?\d|\.\s", regex.IGNORECASE)
 # "Grace said…", "Mark and I…": at a sentence's start, a name that is also a word, told by what follows
 ACTS_LIKE_A_PERSON = regex.compile(
     r"\s+(said|says|told|tells|asked|recommended|suggested|reckons|thinks|thought|did|booked|rang|texted|"
     r"is coming (with|too|along|over|in)|from (work|the|my)|at the|at reception|on reception|and I|and me|"
     r"&)\b"
+    # "Mark and Priya here", "Holly and Mae (my daughters)": two people, told by what follows the second
+    r"|\s+and\s+(\p{L}+\s+){1,2}(here\b|\((my|our|her|his)\b)"
     # an age: "Holly is 17 - can she…" (not "… is 10 units")
     r"|\s+is (only |just |nearly |almost )?\d{1,2}\b"
     r"(?![.,]?\d|\s*(%|mg|ml|cc|units?|u\b|days?|weeks?|months?|hours?|hrs?|min|mins|minutes?|am|pm|x\b|times|syringes?))"
@@ -549,6 +553,12 @@ def _known_names() -> frozenset[str]:
     return frozenset(
         name.lower() for name in names if LATIN_NAME.fullmatch(name) and name.lower() not in excluded
     )
+
+
+def _may_be_a_name(word: str) -> bool:
+    """A known name, a word no dictionary has, or names joined by hyphens ("o'brien-murphy")."""
+    names = _known_names()
+    return word in names or _is_unknown(word) or all(part in names for part in word.split("-"))
 
 
 class KnownNameRecognizer(_NameRecognizer):
@@ -637,7 +647,7 @@ class KnownNameRecognizer(_NameRecognizer):
                 for word in (first, last)
             ):
                 continue
-            may_be_names = all(word in _known_names() or _is_unknown(word) for word in (first, last))
+            may_be_names = all(map(_may_be_a_name, (first, last)))
             introduced = FULL_NAME_CUE_BEFORE.search(text, 0, pair.start()) or (
                 SIGNATURE_START.search(text, 0, pair.start()) and FULL_NAME_ENDS.match(text, pair.end())
             )

@@ -31,7 +31,8 @@ EIGHTH_CORPUS = Path(__file__).parent / "pii_messages_eighth.yml"
 NINTH_CORPUS = Path(__file__).parent / "pii_messages_ninth.yml"
 TENTH_CORPUS = Path(__file__).parent / "pii_messages_tenth.yml"
 ELEVENTH_CORPUS = Path(__file__).parent / "pii_messages_eleventh.yml"
-# held out: written by a twelfth helper, never read; its figure is the honest one
+THIRTEENTH_CORPUS = Path(__file__).parent / "pii_messages_thirteenth.yml"
+# held out: written by a twelfth helper, its misses never read; its figure is an honest one
 HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_twelfth.yml"
 
 
@@ -134,6 +135,14 @@ HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_twelfth.yml"
         ("hiya its tomasz wiśniewski again, is masseter botox sore", "masseter botox", "wiśniewski"),
         ("any slots for tear troughs? bill jones, 07700 900123", "tear troughs", "bill jones"),
         ("Hope is 16 and wants lip filler, is that allowed", "lip filler", "Hope"),
+        ("你好，我叫陈美玲，想问问嘴唇填充的价格", "价格", "陈美玲"),
+        ("안녕하세요 저는 박지민입니다. 보톡스 문의드려요", "보톡스", "박지민"),
+        ("مرحبا، أنا سارة منصور. أريد البوتوكس", "البوتوكس", "سارة"),
+        ("me and my mate penny want lip filler together", "lip filler", "penny"),
+        ("Bill and Ana Costa here, can we both get Dysport?", "Dysport", "Bill"),
+        ("nina smith-jones. is tear trough filler sore?", "tear trough filler", "smith-jones"),
+        ("hey its hope. is jawline filler worth it", "jawline filler", "hope"),
+        ("tengo la ceja izquierda caída después del botox", "ceja izquierda", "[name]"),
     ],
 )
 def test_personal_details_are_replaced(text, kept, removed):
@@ -204,6 +213,7 @@ def test_the_later_tuning_corpora_lose_at_least_97_percent():
     assert share_removed(NINTH_CORPUS) >= 0.97  # 94.3 % when it was held out, 97.7 % once tuned on
     assert share_removed(TENTH_CORPUS) >= 0.99  # 97.6 % and 98.6 % when it was held out, 100 % once tuned on
     assert share_removed(ELEVENTH_CORPUS) >= 0.99  # 96.6 % when it was held out, 100 % once tuned on
+    assert share_removed(THIRTEENTH_CORPUS) >= 0.99  # 96.3 % when it was held out, 100 % once tuned on
 
 
 def share_kept(path):
@@ -220,7 +230,8 @@ def test_the_held_out_corpus_keeps_its_medical_words_as_when_last_measured():
     """100 % when written; products, conditions and foreign words the dictionaries lack may be taken for
     names (the target is every one kept)."""
     assert share_kept(HELD_OUT_CORPUS) >= 0.99
-    assert share_kept(ELEVENTH_CORPUS) >= 0.99  # 99.6 % when it was held out, 99.6 % once tuned on
+    assert share_kept(ELEVENTH_CORPUS) >= 0.99  # 99.6 % when it was held out, 100 % once tuned on
+    assert share_kept(THIRTEENTH_CORPUS) >= 0.99  # 98.2 % when it was held out, 100 % once tuned on
     assert share_kept(NINTH_CORPUS) >= 0.99  # 98.0 % when it was held out, 99.7 % once tuned on
     assert share_kept(TENTH_CORPUS) >= 0.99  # 95.9 % and 97.6 % when it was held out, 100 % once tuned on
     assert share_kept(SEVENTH_CORPUS) >= 0.99  # 94.7 % when it was held out, 99.8 % once tuned on
