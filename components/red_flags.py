@@ -88,6 +88,8 @@ class RedFlagDetector(KnowledgeFileComponent):
         self._returned = re.compile(rules.get("returned") or r"(?!x)x", re.IGNORECASE)
         self._worsening_now = re.compile(rules.get("worsening_now") or r"(?!x)x", re.IGNORECASE)
         self._inability = re.compile(rules.get("inability") or r"(?!x)x", re.IGNORECASE)
+        self._began = re.compile(rules.get("began") or r"(?!x)x", re.IGNORECASE)
+        self._onset = re.compile(rules.get("onset") or r"(?!x)x", re.IGNORECASE)
         self._nlp = spacy.blank("en")
         self._nlp.add_pipe("sentencizer")
         # medspaCy's own rules, but for those the lexicon words again its own way ("worried about" asks,
@@ -128,9 +130,10 @@ class RedFlagDetector(KnowledgeFileComponent):
         its own words or those just after say it goes on ("a growing lump", "a lump that keeps growing"),
         or later ones that it is getting worse ("…, and they're getting bigger"); not someone else's when
         the patient asks about their own treatment, nor someone else's told twice as past ("my cousin had a
-        stroke in 2019 and now walks with a stick": the "now" is the aftermath). A cue inside the symptom's
-        own words ("can't" in "can't breathe"), or an inability right before it ("can't | catch my
-        breath"), describes the symptom, not its context.
+        stroke in 2019 and now walks with a stick": the "now" is the aftermath), nor one that dates the
+        start of something else ("my brow sits lower since a stroke"). A cue inside the symptom's own words
+        ("can't" in "can't breathe"), or an inability right before it ("can't | catch my breath"),
+        describes the symptom, not its context.
         """
         modifiers = self._context(symptom)
         cues = {modifier.category for modifier in modifiers}
@@ -140,16 +143,24 @@ class RedFlagDetector(KnowledgeFileComponent):
             return False
         if self._is_over(symptom):
             return False
-        if not cues & {"HISTORICAL", "HABITUAL"}:
+        text, sentence = symptom.doc.text, symptom.sent
+        # "since a stroke": a past start, and that "since" says nothing of now
+        began = self._began.search(text, sentence.start_char, symptom.start_char)
+        began = None if began and self._onset.match(text, symptom.end_char) else began
+        if not (began or cues & {"HISTORICAL", "HABITUAL"}):
             return True
+        # the sentence but for that "since", to look for words of now in
+        said = sentence.text
+        if began:
+            said = text[sentence.start_char : began.start()] + text[began.end() : sentence.end_char]
         own_words = symptom.doc[max(symptom.sent.start, symptom.start - 3) : symptom.end].text
         own_and_after = symptom.doc[symptom.start : min(symptom.sent.end, symptom.end + 4)].text
         # "after my filler" makes the patient's own symptom recent, not a relative's past one
-        after_treatment = "FAMILY" not in cues and self._after_treatment.search(symptom.sent.text)
+        after_treatment = "FAMILY" not in cues and self._after_treatment.search(sentence.text)
         past_cues = {m.modifier_span for m in modifiers if m.category in ("HISTORICAL", "HABITUAL")}
         relatives_history = "FAMILY" in cues and len(past_cues) > 1
         return bool(
-            (self._recent.search(symptom.sent.text) and not relatives_history)
+            (self._recent.search(said) and not relatives_history)
             or after_treatment
             or self._present.search(own_words)
             or self._ongoing.search(own_and_after)
