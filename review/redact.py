@@ -63,7 +63,8 @@ PHONE_REGIONS = ("US", "GB", "IE", "CA", "AU", "NZ", "DE", "FR", "ES", "IT", "NL
 # "12. Mai 1990" (English month names are review/pii_recognizers.yml's)
 DATE_LANGUAGES = (
     "es", "fr", "de", "it", "pt", "nl", "pl", "tr", "ro", "sv", "da", "nb", "fi", "cs", "sk", "hu", "hr",
-    "sl", "lt", "lv", "et", "ga", "id", "ms", "tl", "sw", "vi", "ru", "uk", "bg",
+    "sl", "lt", "lv", "et", "ga", "id", "ms", "tl", "sw", "vi", "ru", "uk", "bg", "el", "ar", "fa", "ur",
+    "hi",
 )  # fmt: skip
 # languages whose words are no name in a message written in them (spacy-lookups-data's lemma tables)
 WORD_LANGUAGES = ("de", "es", "fr", "it", "pt", "nl", "tr")
@@ -463,17 +464,20 @@ NAME_ENDS = regex.compile(
     r"\s*(?:$|[,.!?;:)(]|\p{So}|\s(?:here|and|from|for|x+|at|did|does|said|says|btw|lol|pls)\b)"
 )
 # just before a lower-case name that is also a word, what says it is one: "thanks rob", "this is mo"
+# a hesitation a voice message keeps between a cue and the name: "it's um sunny"
+FILLER = r"(?:(?:um+|uh+|er+|erm+|ah+),?\s+)?"
 NAME_CUE_BEFORE = regex.compile(
     r"(?:\b(this is|i'?m|i am|from|with|by|dear|thanks|thank (you|u)|thx|ty|ta|cheers|regards|love|"
     r"(hi|hey|hiya|hello),?|dr\.?|doctor|nurse|(my )?(bf|gf|boyfriend|girlfriend|husband|hubby|wife|partner|"
-    r"sis|sister|bro|brother|mum|mom|dad|son|daughter|friend))|\s-+|–|—)[\s,]+$",
+    r"sis|sister|bro|brother|mum|mom|dad|son|daughter|friend))|\s-+|–|—)[\s,]+" + FILLER + "$",
     regex.IGNORECASE,
 )
 # what names the word after it, in any case and even when it is an English word: "she's called Honey",
 # "surname MacLeod"
 NAMED_BEFORE = regex.compile(
     r"\b((i'?m|i am|(s?he|they)('s| is| are)|is|was|who'?s) (called|named)|"
-    r"(sur|first |last |maiden |family |middle |full |real )name( is|'s|:)?)[\s,:]+$",
+    r"(sur|first |last |maiden |family |middle |full |real )name( is|'s|:)?|my names|names (are|:)|"
+    r"names are \p{L}+ and)[\s,:]+$",
     regex.IGNORECASE,
 )
 # the cues after which a known name needs nothing after it to count: "my bf jordan paid…" (not "nurse
@@ -491,8 +495,8 @@ SIGNATURE_ENDS = regex.compile(
     r"\s*(?:x+\b|here\b|again\b|[—–]|-+\s|[+(]?\d[\d\s()./-]{5}|[.!]*\s*$)", regex.IGNORECASE
 )
 # "hiya its rose lol": an introduction, told by what follows it ("it's red and sore" is none)
-INTRODUCED_BEFORE = regex.compile(r"\b(it'?s|its)\s+$", regex.IGNORECASE)
-INTRODUCED_AFTER = regex.compile(r"\s+(here|lol|x+|again)\b|\s*[.!]*\s*$|\s*\p{So}", regex.IGNORECASE)
+INTRODUCED_BEFORE = regex.compile(r"\b(it'?s|its)\s+" + FILLER + "$", regex.IGNORECASE)
+INTRODUCED_AFTER = regex.compile(r"\s+(here|lol|x+|again|from)\b|\s*[.!]*\s*$|\s*\p{So}", regex.IGNORECASE)
 # "hey its jack, my forehead…": the same introduction opening the message, where a comma or "my" may end it
 OPENING = regex.compile(r"^(?:(?:hi|hey|hiya|hello|yo|oi)\W*\s*)?(it'?s|its)\s+$", regex.IGNORECASE)
 OPENING_ENDS = regex.compile(r"\s*[,.!]|\s+my\b", regex.IGNORECASE)  # "again", "here": INTRODUCED_AFTER
@@ -500,7 +504,7 @@ SENTENCE_START = regex.compile(r"(?:^|[.!?\n:;\"“(]\s*)$")
 # two lower-case words that may be a first name and a surname: "robin ashworth", "kasia nowak-zając"
 LOWER_PAIR = regex.compile(r"(?<![\p{L}'’-])(\p{Ll}[\p{Ll}'’-]+)\s+(\p{Ll}[\p{Ll}'’-]*\p{Ll})(?![\p{L}'’-])")
 # what introduces the pair as the writer: "this is robin ashworth", "its frank o'neill calling"
-FULL_NAME_CUE_BEFORE = regex.compile(r"\b(this is|it'?s|its|i'?m|i am)\s+$", regex.IGNORECASE)
+FULL_NAME_CUE_BEFORE = regex.compile(r"\b(this is|it'?s|its|i'?m|i am)\s+" + FILLER + "$", regex.IGNORECASE)
 # a pair signing the message, giving a date or number, or a sentence of its own: "… deal? maria lopes,
 # 25/12/1996", "jack o'brien. got Profhilo…"
 FULL_NAME_ENDS = regex.compile(rf"{SIGNATURE_ENDS.pattern}|\s*,\s*[+(]?\d|\.\s", regex.IGNORECASE)
@@ -520,7 +524,8 @@ ACTS_LIKE_A_PERSON = regex.compile(
 # "Joy's mobile", "Sarah's Kysse appointment": a name's possessive before what belongs to a person (a
 # condition's possessive, "Raynaud's phenomenon", is not)
 A_PERSONS = regex.compile(
-    r"['’]s\s+(?:\p{L}+\s+)?(number|mobile|phone|cell|email|address|appointment|booking|friend|husband|"
+    r"['’]s\s+(?:\p{L}+\s+)?(number|mobile|phone|cell|email|address|appointment|booking|birthday|bday|dob|"
+    r"friend|husband|"
     r"wife|partner|boyfriend|girlfriend|mum|mom|dad|sister|brother|daughter|son)\b",
     regex.IGNORECASE,
 )
@@ -556,9 +561,9 @@ def _known_names() -> frozenset[str]:
 
 
 def _may_be_a_name(word: str) -> bool:
-    """A known name, a word no dictionary has, or names joined by hyphens ("o'brien-murphy")."""
-    names = _known_names()
-    return word in names or _is_unknown(word) or all(part in names for part in word.split("-"))
+    """A known name, a word no dictionary has, or such words joined by hyphens ("kowalski-reid")."""
+    parts = word.split("-")
+    return word in _known_names() or _is_unknown(word) or (len(parts) > 1 and all(map(_may_be_a_name, parts)))
 
 
 class KnownNameRecognizer(_NameRecognizer):
@@ -647,11 +652,16 @@ class KnownNameRecognizer(_NameRecognizer):
                 for word in (first, last)
             ):
                 continue
-            may_be_names = all(map(_may_be_a_name, (first, last)))
-            introduced = FULL_NAME_CUE_BEFORE.search(text, 0, pair.start()) or (
-                SIGNATURE_START.search(text, 0, pair.start()) and FULL_NAME_ENDS.match(text, pair.end())
+            # "… my friend (charlotte beaumont) recommended you"
+            start, end = pair.span()
+            bracketed = text[start - 1 : start] == "(" and text[end : end + 1] == ")"
+            introduced = (
+                bracketed
+                or FULL_NAME_CUE_BEFORE.search(text, 0, pair.start())
+                or (SIGNATURE_START.search(text, 0, pair.start()) and FULL_NAME_ENDS.match(text, pair.end()))
             )
-            if (first in _known_names() and _is_unknown(last)) or (may_be_names and introduced):
+            # introduced, a surname need only be no other word's ("beaumont" is in WordNet)
+            if (first in _known_names() and _is_unknown(last)) or (introduced and _may_be_a_name(first)):
                 found.append(RecognizerResult("PERSON", pair.start(), pair.end(), 0.5))
         return found
 
@@ -660,13 +670,35 @@ def _operators(entities: List[str]) -> Dict[str, OperatorConfig]:
     return {e: OperatorConfig("replace", {"new_value": PLACEHOLDERS.get(e, ANY_OTHER)}) for e in entities}
 
 
+# the word just before a name found: "This is Will. Will Ngata-Fa'alogo", "Jack-Jack Moore"
+WORD_JUST_BEFORE = regex.compile(r"(?<![\p{L}'’-])([\p{L}'’-]+) $")
+
+
+def _with_first_name(text: str, result: RecognizerResult) -> RecognizerResult:
+    """The name found, with a known first name just before it that a rule left out."""
+    word = WORD_JUST_BEFORE.search(text, 0, result.start)
+    # capitalised, as the name is: not "my friend Sarah" ("Friend" is a surname too)
+    if not (word and word.group(1)[:1].isupper() and text[result.start : result.start + 1].isupper()):
+        return result
+    lower = word.group(1).lower()
+    names = _known_names()
+    known = lower in names or ("-" in lower and all(part in names for part in lower.split("-")))
+    if not known or _is_medical(lower) or (_is_never_a_name(lower) and lower not in names):
+        return result
+    explanation = result.analysis_explanation
+    return RecognizerResult(result.entity_type, word.start(), result.end, result.score, explanation)
+
+
 def redact(text: str) -> str:
     """Returns `text` with personal details replaced by placeholders like [name] or [date]."""
     if not text:
         return text
     analyzer, anonymizer = _engines()
     analyzed = analyzer.analyze(text=text, language="en", score_threshold=SCORE_THRESHOLD)
-    names_trimmed = (_without_courtesy(text, r) if r.entity_type == "PERSON" else r for r in analyzed)
+    names_trimmed = (
+        _without_courtesy(text, _with_first_name(text, result)) if result.entity_type == "PERSON" else result
+        for result in analyzed
+    )
     found = [
         result
         for result in names_trimmed

@@ -32,6 +32,7 @@ NINTH_CORPUS = Path(__file__).parent / "pii_messages_ninth.yml"
 TENTH_CORPUS = Path(__file__).parent / "pii_messages_tenth.yml"
 ELEVENTH_CORPUS = Path(__file__).parent / "pii_messages_eleventh.yml"
 THIRTEENTH_CORPUS = Path(__file__).parent / "pii_messages_thirteenth.yml"
+FOURTEENTH_CORPUS = Path(__file__).parent / "pii_messages_fourteenth.yml"
 # held out: written by a twelfth helper, its misses never read; its figure is an honest one
 HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_twelfth.yml"
 
@@ -143,6 +144,12 @@ HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_twelfth.yml"
         ("nina smith-jones. is tear trough filler sore?", "tear trough filler", "smith-jones"),
         ("hey its hope. is jawline filler worth it", "jawline filler", "hope"),
         ("tengo la ceja izquierda caída después del botox", "ceja izquierda", "[name]"),
+        ("my surname, that's P R E N T I C E, is on the booking for Profhilo", "Profhilo", "P R E N T"),
+        ("it's pronounced 'sheev-awn', booking lip filler", "lip filler", "sheev-awn"),
+        ("home is 12 park rd southall ub2 4rt, for the jaw Botox", "jaw Botox", "ub2 4rt"),
+        ("it's um robin from tuesday about my Botox", "Botox", "robin"),
+        ("تاريخ ميلادي 3 مارس 1990 والبوتوكس للجبهة", "البوتوكس", "مارس"),
+        ("names are ivy and sol, both want lip flips", "lip flips", "ivy"),
     ],
 )
 def test_personal_details_are_replaced(text, kept, removed):
@@ -214,6 +221,7 @@ def test_the_later_tuning_corpora_lose_at_least_97_percent():
     assert share_removed(TENTH_CORPUS) >= 0.99  # 97.6 % and 98.6 % when it was held out, 100 % once tuned on
     assert share_removed(ELEVENTH_CORPUS) >= 0.99  # 96.6 % when it was held out, 100 % once tuned on
     assert share_removed(THIRTEENTH_CORPUS) >= 0.99  # 96.3 % when it was held out, 100 % once tuned on
+    assert share_removed(FOURTEENTH_CORPUS) >= 0.99  # 95.1 % when it was held out, 99.4 % once tuned on
 
 
 def share_kept(path):
@@ -232,6 +240,7 @@ def test_the_held_out_corpus_keeps_its_medical_words_as_when_last_measured():
     assert share_kept(HELD_OUT_CORPUS) >= 0.99
     assert share_kept(ELEVENTH_CORPUS) >= 0.99  # 99.6 % when it was held out, 100 % once tuned on
     assert share_kept(THIRTEENTH_CORPUS) >= 0.99  # 98.2 % when it was held out, 100 % once tuned on
+    assert share_kept(FOURTEENTH_CORPUS) >= 0.99  # 100 % when it was held out, 100 % once tuned on
     assert share_kept(NINTH_CORPUS) >= 0.99  # 98.0 % when it was held out, 99.7 % once tuned on
     assert share_kept(TENTH_CORPUS) >= 0.99  # 95.9 % and 97.6 % when it was held out, 100 % once tuned on
     assert share_kept(SEVENTH_CORPUS) >= 0.99  # 94.7 % when it was held out, 99.8 % once tuned on
