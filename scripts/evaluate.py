@@ -42,7 +42,7 @@ TRIAGE_SETS = (
     "triage_eighteenth.yml", "triage_nineteenth.yml", "triage_twentieth.yml",
     "triage_twentyfirst.yml", "triage_twentysecond.yml", "triage_twentythird.yml", "triage_twentyfourth.yml",
     "triage_twentyfifth.yml", "triage_twentysixth.yml", "triage_twentyseventh.yml", "triage_twentyeighth.yml",
-    "triage_twentyninth.yml", "triage_thirtieth.yml", "triage_thirtyfirst.yml",
+    "triage_twentyninth.yml", "triage_thirtieth.yml", "triage_thirtyfirst.yml", "triage_thirtysecond.yml",
 )  # fmt: skip
 
 
