@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from pathlib import Path
@@ -199,9 +200,15 @@ def corpus(path):
     return yaml.safe_load(path.read_text(encoding="utf-8"))["messages"]
 
 
+@functools.lru_cache(maxsize=None)
+def redacted(text):
+    """Each corpus message redacted once, however many of its details and words are checked."""
+    return redact(text)
+
+
 def share_removed(path):
     spans = [(m["text"], p["value"]) for m in corpus(path) for p in m["pii"]]
-    return sum(value not in redact(text) for text, value in spans) / len(spans)
+    return sum(value not in redacted(text) for text, value in spans) / len(spans)
 
 
 def test_the_tuning_corpora_lose_at_least_98_percent_of_their_personal_details():
@@ -225,7 +232,7 @@ def test_the_later_tuning_corpora_lose_at_least_97_percent():
 
 
 def share_kept(path):
-    kept = [w in redact(m["text"]) for m in corpus(path) for w in m["keep"]]
+    kept = [w in redacted(m["text"]) for m in corpus(path) for w in m["keep"]]
     return sum(kept) / len(kept)
 
 
@@ -253,7 +260,7 @@ def test_the_held_out_corpus_keeps_its_medical_words_as_when_last_measured():
 
 
 def test_the_tuning_corpus_keeps_every_medical_word():
-    lost = [(m["text"], w) for m in corpus(CORPUS) for w in m["keep"] if w not in redact(m["text"])]
+    lost = [(m["text"], w) for m in corpus(CORPUS) for w in m["keep"] if w not in redacted(m["text"])]
     assert not lost
 
 
