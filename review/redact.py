@@ -435,7 +435,9 @@ class UnknownWordNameRecognizer(_NameRecognizer):
         for run in CAPITALS_RUN.finditer(text):
             words = run.group().split()
             small_or_medical = any(_is_never_a_name(w.lower()) or _is_medical(w) for w in words)
-            if 2 <= len(words) <= 3 and any(map(_is_unknown, words)) and not small_or_medical:
+            # one word no dictionary has, or a hyphenated name ("FRANK ADEBAYO-COLE")
+            named = any(_is_unknown(w) or ("-" in w and _may_be_a_name(w.lower())) for w in words)
+            if 2 <= len(words) <= 3 and named and not small_or_medical:
                 found.append(RecognizerResult("PERSON", run.start(), run.end(), 0.6))
         letters = len(regex.findall(r"\p{L}", text))
         # a name in Chinese characters or Hangul among words of another script
@@ -485,7 +487,7 @@ NAMED_BEFORE = regex.compile(
 STRONG_CUE_BEFORE = regex.compile(
     r"\bmy (bf|gf|boyfriend|girlfriend|husband|hubby|wife|partner|sis|sister|bro|brother|mum|mom|dad|son|"
     r"daughter|friend|mate|pal|bestie|bff|cousin|aunt|auntie|uncle|niece|nephew|colleague|flatmate|"
-    r"housemate|neighbou?r|nan|gran|grandma|grandad|fianc[eé]e?)\s+$",
+    r"housemate|neighbou?r|nan|gran|grandma|grandad|fianc[eé]e?|granddaughter|grandson|stepdaughter|stepson)\s+$",
     regex.IGNORECASE,
 )
 # a name alone, signing the message or giving a number: "… at 11. sam x", "pls, Tiff x", "Mercy 0871…",
@@ -501,8 +503,10 @@ INTRODUCED_AFTER = regex.compile(r"\s+(here|lol|x+|again|from)\b|\s*[.!]*\s*$|\s
 OPENING = regex.compile(r"^(?:(?:hi|hey|hiya|hello|yo|oi)\W*\s*)?(it'?s|its)\s+$", regex.IGNORECASE)
 OPENING_ENDS = regex.compile(r"\s*[,.!]|\s+my\b", regex.IGNORECASE)  # "again", "here": INTRODUCED_AFTER
 SENTENCE_START = regex.compile(r"(?:^|[.!?\n:;\"“(]\s*)$")
-# two lower-case words that may be a first name and a surname: "robin ashworth", "kasia nowak-zając"
-LOWER_PAIR = regex.compile(r"(?<![\p{L}'’-])(\p{Ll}[\p{Ll}'’-]+)\s+(\p{Ll}[\p{Ll}'’-]*\p{Ll})(?![\p{L}'’-])")
+# two lower-case words that may be a first name and a surname: "robin ashworth", "kasia nowak-zając", "rich p"
+LOWER_PAIR = regex.compile(
+    r"(?<![\p{L}'’-])(\p{Ll}[\p{Ll}'’-]+)\s+(\p{Ll}(?:[\p{Ll}'’-]*\p{Ll})?)(?![\p{L}'’-])"
+)
 # what introduces the pair as the writer: "this is robin ashworth", "its frank o'neill calling"
 FULL_NAME_CUE_BEFORE = regex.compile(r"\b(this is|it'?s|its|i'?m|i am)\s+" + FILLER + "$", regex.IGNORECASE)
 # a pair signing the message, giving a date or number, or a sentence of its own: "… deal? maria lopes,
@@ -643,12 +647,18 @@ class KnownNameRecognizer(_NameRecognizer):
         found = []
         for pair in LOWER_PAIR.finditer(text, overlapped=True):
             first, last = pair.group(1), pair.group(2)
-            # a pair of another language's words is no name: "lifting de cejas", "flacidez del cuello"
+            # a pair of another language's words is no name: "lifting de cejas", "flacidez del cuello" (an
+            # initial may be anything: "sam k")
             if any(
                 _is_never_a_name(word)
                 or _is_medical(word)
-                or word in _other_languages_stop_words()
-                or (word in _other_languages_vocabulary() and word not in _known_names())
+                or (
+                    len(word) > 1
+                    and (
+                        word in _other_languages_stop_words()
+                        or (word in _other_languages_vocabulary() and word not in _known_names())
+                    )
+                )
                 for word in (first, last)
             ):
                 continue

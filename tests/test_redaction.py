@@ -34,6 +34,7 @@ TENTH_CORPUS = Path(__file__).parent / "pii_messages_tenth.yml"
 ELEVENTH_CORPUS = Path(__file__).parent / "pii_messages_eleventh.yml"
 THIRTEENTH_CORPUS = Path(__file__).parent / "pii_messages_thirteenth.yml"
 FOURTEENTH_CORPUS = Path(__file__).parent / "pii_messages_fourteenth.yml"
+FIFTEENTH_CORPUS = Path(__file__).parent / "pii_messages_fifteenth.yml"
 # held out: written by a twelfth helper, its misses never read; its figure is an honest one
 HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_twelfth.yml"
 
@@ -151,6 +152,10 @@ HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_twelfth.yml"
         ("it's um robin from tuesday about my Botox", "Botox", "robin"),
         ("تاريخ ميلادي 3 مارس 1990 والبوتوكس للجبهة", "البوتوكس", "مارس"),
         ("names are ivy and sol, both want lip flips", "lip flips", "ivy"),
+        ("My username on your booking site is tom_r_1990 and it won't show my Botox slot", "Botox", "tom_r_1990"),
+        ("مرحبا، اسمي نور الهدى بنت خالد. أريد البوتوكس", "البوتوكس", "خالد"),
+        ("hi it's sam k again about the tear trough filler", "tear trough filler", "sam k"),
+        ("ਮੇਰਾ ਨਾਮ ਗੁਰਪ੍ਰੀਤ ਸਿੰਘ ਹੈ। ਬੋਟੌਕਸ", "ਬੋਟੌਕਸ", "ਸਿੰਘ"),
     ],
 )
 def test_personal_details_are_replaced(text, kept, removed):
@@ -229,6 +234,7 @@ def test_the_later_tuning_corpora_lose_at_least_97_percent():
     assert share_removed(ELEVENTH_CORPUS) >= 0.99  # 96.6 % when it was held out, 100 % once tuned on
     assert share_removed(THIRTEENTH_CORPUS) >= 0.99  # 96.3 % when it was held out, 100 % once tuned on
     assert share_removed(FOURTEENTH_CORPUS) >= 0.99  # 95.1 % when it was held out, 99.4 % once tuned on
+    assert share_removed(FIFTEENTH_CORPUS) >= 0.99  # 96.3 % when it was held out, 99.2 % once tuned on
 
 
 def share_kept(path):
@@ -248,6 +254,7 @@ def test_the_held_out_corpus_keeps_its_medical_words_as_when_last_measured():
     assert share_kept(ELEVENTH_CORPUS) >= 0.99  # 99.6 % when it was held out, 100 % once tuned on
     assert share_kept(THIRTEENTH_CORPUS) >= 0.99  # 98.2 % when it was held out, 100 % once tuned on
     assert share_kept(FOURTEENTH_CORPUS) >= 0.99  # 100 % when it was held out, 100 % once tuned on
+    assert share_kept(FIFTEENTH_CORPUS) >= 0.99  # 100 % when it was held out, 100 % once tuned on
     assert share_kept(NINTH_CORPUS) >= 0.99  # 98.0 % when it was held out, 99.7 % once tuned on
     assert share_kept(TENTH_CORPUS) >= 0.99  # 95.9 % and 97.6 % when it was held out, 100 % once tuned on
     assert share_kept(SEVENTH_CORPUS) >= 0.99  # 94.7 % when it was held out, 99.8 % once tuned on
