@@ -152,7 +152,7 @@ HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_twelfth.yml"
         ("it's um robin from tuesday about my Botox", "Botox", "robin"),
         ("تاريخ ميلادي 3 مارس 1990 والبوتوكس للجبهة", "البوتوكس", "مارس"),
         ("names are ivy and sol, both want lip flips", "lip flips", "ivy"),
-        ("My username on your booking site is tom_r_1990 and it won't show my Botox slot", "Botox", "tom_r_1990"),
+        ("My username on your booking site is tom_r_1990, it won't show my Botox", "Botox", "tom_r_1990"),
         ("مرحبا، اسمي نور الهدى بنت خالد. أريد البوتوكس", "البوتوكس", "خالد"),
         ("hi it's sam k again about the tear trough filler", "tear trough filler", "sam k"),
         ("ਮੇਰਾ ਨਾਮ ਗੁਰਪ੍ਰੀਤ ਸਿੰਘ ਹੈ। ਬੋਟੌਕਸ", "ਬੋਟੌਕਸ", "ਸਿੰਘ"),
