@@ -455,9 +455,9 @@ class UnknownWordNameRecognizer(_NameRecognizer):
 LATIN_NAME = regex.compile(r"(?<!\p{L})\p{Latin}[\p{Latin}'’-]+")
 # "Tyndall effect", "Guillain-Barré syndrome", "Venus lines", "Lambert-Eaton myasthenic syndrome",
 # "Fitzpatrick type V": a name in a medical term, the capitalised words of the term after it ("Kate ring
-# me" is no term)
+# me" is no term; nor, in a message in capitals, "… DECLAN MORAN AND I WANT … MY FROWN LINES")
 EPONYM_FOLLOWS = regex.compile(
-    r"(?:[\s-]*\p{Lu}[\p{L}'’]*)*(?:\s+\p{Ll}+\s+(?i:syndrome|disease|palsy)|\s+(?i:effect|palsy|syndrome|"
+    r"(?:[\s-]*\p{Lu}\p{Ll}[\p{L}'’]*)*(?:\s+\p{Ll}+\s+(?i:syndrome|disease|palsy)|\s+(?i:effect|palsy|syndrome|"
     r"disease|phenomenon|sign|test|technique|method|procedure|lines?|lift|rings?|score|scale|type|grade|"
     r"classification))\b(?!\s+(?i:me|us|him|her|them|you|back)\b)"
 )
@@ -479,7 +479,7 @@ NAME_CUE_BEFORE = regex.compile(
 NAMED_BEFORE = regex.compile(
     r"\b((i'?m|i am|(s?he|they)('s| is| are)|is|was|who'?s) (called|named)|"
     r"(sur|first |last |maiden |family |middle |full |real )name( is|'s|:)?|my names|names (are|:)|"
-    r"names are \p{L}+ and)[\s,:]+$",
+    r"names are \p{L}+ and|(everyone|everybody|people|they|friends|family) calls? me)[\s,:'\"‘“]+$",
     regex.IGNORECASE,
 )
 # the cues after which a known name needs nothing after it to count: "my bf jordan paid…" (not "nurse
@@ -529,7 +529,7 @@ ACTS_LIKE_A_PERSON = regex.compile(
 # condition's possessive, "Raynaud's phenomenon", is not)
 A_PERSONS = regex.compile(
     r"['’]s\s+(?:\p{L}+\s+)?(number|mobile|phone|cell|email|address|appointment|booking|birthday|bday|dob|"
-    r"friend|husband|"
+    r"friend|husband|name|"
     r"wife|partner|boyfriend|girlfriend|mum|mom|dad|sister|brother|daughter|son)\b",
     regex.IGNORECASE,
 )
@@ -635,14 +635,16 @@ class KnownNameRecognizer(_NameRecognizer):
             ):
                 continue  # "Will it hurt?", "nurse said the…"; but "thanks rob", "Grace said", "… sam x"
             found.append(RecognizerResult("PERSON", word.start(), end, 0.5))
-        return found + self._lower_case_full_names(text)
+        names_here = {text[result.start : result.end].lower() for result in found}
+        return found + self._lower_case_full_names(text, names_here)
 
     @staticmethod
-    def _lower_case_full_names(text: str) -> List[RecognizerResult]:
+    def _lower_case_full_names(text: str, names_here: set[str]) -> List[RecognizerResult]:
         """Two lower-case words that are someone's full name.
 
         A known first name and a surname no dictionary has ("jack o'sullivan"), or two words that may be
-        names after an introduction or as a signature ("its frank o'neill calling", "maria lopes, 25/…").
+        names after an introduction or as a signature ("its frank o'neill calling", "maria lopes, 25/…"),
+        or a first name the message already gave and a word after it ("its summer, summer brook, …").
         """
         found = []
         for pair in LOWER_PAIR.finditer(text, overlapped=True):
@@ -671,6 +673,8 @@ class KnownNameRecognizer(_NameRecognizer):
                 or (SIGNATURE_START.search(text, 0, pair.start()) and FULL_NAME_ENDS.match(text, pair.end()))
             )
             # introduced, a surname need only be no other word's ("beaumont" is in WordNet)
+            # a first name given again at a clause's start, with what follows it: "its summer, summer brook"
+            introduced = introduced or (first in names_here and SIGNATURE_START.search(text, 0, start))
             if (first in _known_names() and _is_unknown(last)) or (introduced and _may_be_a_name(first)):
                 found.append(RecognizerResult("PERSON", pair.start(), pair.end(), 0.5))
         return found
@@ -699,6 +703,25 @@ def _with_first_name(text: str, result: RecognizerResult) -> RecognizerResult:
     return RecognizerResult(result.entity_type, word.start(), result.end, result.score, explanation)
 
 
+def _before_medical_words(text: str, result: Optional[RecognizerResult]) -> Optional[RecognizerResult]:
+    """A name found, up to its first medical word ("Joanna Cheek here": Joanna); None if it starts with one.
+
+    "it's Juvederm Voluma" names no one; "Joanna Cheek" names Joanna, whose surname is also a face area.
+    """
+    if result is None or result.entity_type != "PERSON":
+        return result
+    words = list(regex.finditer(r"\S+", text[result.start : result.end]))
+    medical = next((word for word in words if _is_medical(word.group())), None)
+    if medical is None:
+        return result
+    end = result.start + medical.start()
+    # the words before the first medical one, without the space and any comma or bracket before it
+    end = result.start + len(text[result.start : end].rstrip(" ,;:(-–—"))
+    if end <= result.start:
+        return None
+    return RecognizerResult(result.entity_type, result.start, end, result.score, result.analysis_explanation)
+
+
 def redact(text: str) -> str:
     """Returns `text` with personal details replaced by placeholders like [name] or [date]."""
     if not text:
@@ -711,15 +734,11 @@ def redact(text: str) -> str:
     )
     found = [
         result
-        for result in names_trimmed
+        for result in map(lambda result: _before_medical_words(text, result), names_trimmed)
         if result is not None
         and not (
             result.entity_type == "PERSON"
-            and (
-                _is_medical(text[result.start : result.end])
-                or EPONYM_FOLLOWS.match(text, result.end)
-                or _names_a_product_line(text, result.start)
-            )
+            and (EPONYM_FOLLOWS.match(text, result.end) or _names_a_product_line(text, result.start))
         )
     ]
     if not found:

@@ -35,6 +35,7 @@ ELEVENTH_CORPUS = Path(__file__).parent / "pii_messages_eleventh.yml"
 THIRTEENTH_CORPUS = Path(__file__).parent / "pii_messages_thirteenth.yml"
 FOURTEENTH_CORPUS = Path(__file__).parent / "pii_messages_fourteenth.yml"
 FIFTEENTH_CORPUS = Path(__file__).parent / "pii_messages_fifteenth.yml"
+SIXTEENTH_CORPUS = Path(__file__).parent / "pii_messages_sixteenth.yml"
 # held out: written by a twelfth helper, its misses never read; its figure is an honest one
 HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_twelfth.yml"
 
@@ -156,6 +157,10 @@ HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_twelfth.yml"
         ("مرحبا، اسمي نور الهدى بنت خالد. أريد البوتوكس", "البوتوكس", "خالد"),
         ("hi it's sam k again about the tear trough filler", "tear trough filler", "sam k"),
         ("ਮੇਰਾ ਨਾਮ ਗੁਰਪ੍ਰੀਤ ਸਿੰਘ ਹੈ। ਬੋਟੌਕਸ", "ਬੋਟੌਕਸ", "ਸਿੰਘ"),
+        ("HI MY NAME IS CIARAN DOYLE-BURKE AND I NEED BOTOX FOR MY FROWN LINES", "BOTOX", "CIARAN"),
+        ("Ellen Chin here, yes really, booking tear troughs", "tear troughs", "Ellen"),
+        ("my wife wants lip filler, Ailsa's her name", "lip filler", "Ailsa"),
+        ("send the aftercare leaflet to 7 Wattle Circuit please, jaw Botox", "jaw Botox", "Wattle"),
     ],
 )
 def test_personal_details_are_replaced(text, kept, removed):
@@ -235,6 +240,7 @@ def test_the_later_tuning_corpora_lose_at_least_97_percent():
     assert share_removed(THIRTEENTH_CORPUS) >= 0.99  # 96.3 % when it was held out, 100 % once tuned on
     assert share_removed(FOURTEENTH_CORPUS) >= 0.99  # 95.1 % when it was held out, 99.4 % once tuned on
     assert share_removed(FIFTEENTH_CORPUS) >= 0.99  # 96.3 % when it was held out, 99.2 % once tuned on
+    assert share_removed(SIXTEENTH_CORPUS) >= 0.99  # 97.8 % when it was held out, 100 % once tuned on
 
 
 def share_kept(path):
@@ -255,6 +261,7 @@ def test_the_held_out_corpus_keeps_its_medical_words_as_when_last_measured():
     assert share_kept(THIRTEENTH_CORPUS) >= 0.99  # 98.2 % when it was held out, 100 % once tuned on
     assert share_kept(FOURTEENTH_CORPUS) >= 0.99  # 100 % when it was held out, 100 % once tuned on
     assert share_kept(FIFTEENTH_CORPUS) >= 0.99  # 100 % when it was held out, 100 % once tuned on
+    assert share_kept(SIXTEENTH_CORPUS) >= 0.99  # 99.6 % when it was held out, 100 % once tuned on
     assert share_kept(NINTH_CORPUS) >= 0.99  # 98.0 % when it was held out, 99.7 % once tuned on
     assert share_kept(TENTH_CORPUS) >= 0.99  # 95.9 % and 97.6 % when it was held out, 100 % once tuned on
     assert share_kept(SEVENTH_CORPUS) >= 0.99  # 94.7 % when it was held out, 99.8 % once tuned on
