@@ -491,8 +491,8 @@ STRONG_CUE_BEFORE = regex.compile(
     regex.IGNORECASE,
 )
 # a name alone, signing the message or giving a number: "… at 11. sam x", "pls, Tiff x", "Mercy 0871…",
-# "ola here x", "- GARY 07…"
-SIGNATURE_START = regex.compile(r"(?:^|[.!?\n,:;\"“(]\s*|\s[-–—]\s*)$")
+# "ola here x", "- GARY 07…", "… 😘 jaz"
+SIGNATURE_START = regex.compile(r"(?:^|[.!?\n,:;\"“(]\s*|\s[-–—]\s*|\p{So}\s*)$")
 SIGNATURE_ENDS = regex.compile(
     r"\s*(?:x+\b|here\b|again\b|[—–]|-+\s|[+(]?\d[\d\s()./-]{5}|[.!]*\s*$)", regex.IGNORECASE
 )

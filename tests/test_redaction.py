@@ -36,6 +36,7 @@ THIRTEENTH_CORPUS = Path(__file__).parent / "pii_messages_thirteenth.yml"
 FOURTEENTH_CORPUS = Path(__file__).parent / "pii_messages_fourteenth.yml"
 FIFTEENTH_CORPUS = Path(__file__).parent / "pii_messages_fifteenth.yml"
 SIXTEENTH_CORPUS = Path(__file__).parent / "pii_messages_sixteenth.yml"
+SEVENTEENTH_CORPUS = Path(__file__).parent / "pii_messages_seventeenth.yml"
 # held out: written by a twelfth helper, its misses never read; its figure is an honest one
 HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_twelfth.yml"
 
@@ -161,6 +162,9 @@ HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_twelfth.yml"
         ("Ellen Chin here, yes really, booking tear troughs", "tear troughs", "Ellen"),
         ("my wife wants lip filler, Ailsa's her name", "lip filler", "Ailsa"),
         ("send the aftercare leaflet to 7 Wattle Circuit please, jaw Botox", "jaw Botox", "Wattle"),
+        ("안녕하세요, 박서준입니다. 보톡스 예약하고 싶어요", "보톡스", "박서준"),
+        ("can i get lip filler on fri? 🙏 mo", "lip filler", " mo"),
+        ("PATRICK 'PADDY' O'HARE HERE ABOUT MY LIP FILLER", "LIP FILLER", "PADDY"),
     ],
 )
 def test_personal_details_are_replaced(text, kept, removed):
@@ -241,6 +245,7 @@ def test_the_later_tuning_corpora_lose_at_least_97_percent():
     assert share_removed(FOURTEENTH_CORPUS) >= 0.99  # 95.1 % when it was held out, 99.4 % once tuned on
     assert share_removed(FIFTEENTH_CORPUS) >= 0.99  # 96.3 % when it was held out, 99.2 % once tuned on
     assert share_removed(SIXTEENTH_CORPUS) >= 0.99  # 97.8 % when it was held out, 100 % once tuned on
+    assert share_removed(SEVENTEENTH_CORPUS) >= 0.99  # 97.7 % when it was held out, 99.4 % once tuned on
 
 
 def share_kept(path):
@@ -262,6 +267,7 @@ def test_the_held_out_corpus_keeps_its_medical_words_as_when_last_measured():
     assert share_kept(FOURTEENTH_CORPUS) >= 0.99  # 100 % when it was held out, 100 % once tuned on
     assert share_kept(FIFTEENTH_CORPUS) >= 0.99  # 100 % when it was held out, 100 % once tuned on
     assert share_kept(SIXTEENTH_CORPUS) >= 0.99  # 99.6 % when it was held out, 100 % once tuned on
+    assert share_kept(SEVENTEENTH_CORPUS) >= 0.99  # 100 % when it was held out, 100 % once tuned on
     assert share_kept(NINTH_CORPUS) >= 0.99  # 98.0 % when it was held out, 99.7 % once tuned on
     assert share_kept(TENTH_CORPUS) >= 0.99  # 95.9 % and 97.6 % when it was held out, 100 % once tuned on
     assert share_kept(SEVENTH_CORPUS) >= 0.99  # 94.7 % when it was held out, 99.8 % once tuned on
