@@ -37,8 +37,10 @@ FOURTEENTH_CORPUS = Path(__file__).parent / "pii_messages_fourteenth.yml"
 FIFTEENTH_CORPUS = Path(__file__).parent / "pii_messages_fifteenth.yml"
 SIXTEENTH_CORPUS = Path(__file__).parent / "pii_messages_sixteenth.yml"
 SEVENTEENTH_CORPUS = Path(__file__).parent / "pii_messages_seventeenth.yml"
-# held out: written by a twelfth helper, its misses never read; its figure is an honest one
-HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_twelfth.yml"
+# held out: written by a twelfth helper, its misses never read
+TWELFTH_CORPUS = Path(__file__).parent / "pii_messages_twelfth.yml"
+# held out: written by an eighteenth helper, never read; its figure is the honest one
+HELD_OUT_CORPUS = Path(__file__).parent / "pii_messages_eighteenth.yml"
 
 
 @pytest.mark.parametrize(
@@ -254,14 +256,16 @@ def share_kept(path):
 
 
 def test_the_held_out_corpus_loses_no_fewer_details_than_when_last_measured():
-    """99.1 % when written (after the eleventh corpus's round): a floor."""
-    assert share_removed(HELD_OUT_CORPUS) >= 0.99
+    """96.3 % when written (after the seventeenth corpus's round): a floor, not the target (98 %)."""
+    assert share_removed(HELD_OUT_CORPUS) >= 0.96
+    assert share_removed(TWELFTH_CORPUS) >= 0.99  # 99.1 % when written, after the eleventh corpus's round
 
 
 def test_the_held_out_corpus_keeps_its_medical_words_as_when_last_measured():
     """100 % when written; products, conditions and foreign words the dictionaries lack may be taken for
     names (the target is every one kept)."""
     assert share_kept(HELD_OUT_CORPUS) >= 0.99
+    assert share_kept(TWELFTH_CORPUS) >= 0.99
     assert share_kept(ELEVENTH_CORPUS) >= 0.99  # 99.6 % when it was held out, 100 % once tuned on
     assert share_kept(THIRTEENTH_CORPUS) >= 0.99  # 98.2 % when it was held out, 100 % once tuned on
     assert share_kept(FOURTEENTH_CORPUS) >= 0.99  # 100 % when it was held out, 100 % once tuned on
