@@ -465,9 +465,9 @@ EPONYM_FOLLOWS = regex.compile(
 NAME_ENDS = regex.compile(
     r"\s*(?:$|[,.!?;:)(]|\p{So}|\s(?:here|and|from|for|x+|at|did|does|said|says|btw|lol|pls)\b)"
 )
-# just before a lower-case name that is also a word, what says it is one: "thanks rob", "this is mo"
 # a hesitation a voice message keeps between a cue and the name: "it's um sunny"
 FILLER = r"(?:(?:um+|uh+|er+|erm+|ah+),?\s+)?"
+# just before a lower-case name that is also a word, what says it is one: "thanks rob", "this is mo"
 NAME_CUE_BEFORE = regex.compile(
     r"(?:\b(this is|i'?m|i am|from|with|by|dear|thanks|thank (you|u)|thx|ty|ta|cheers|regards|love|"
     r"(hi|hey|hiya|hello),?|dr\.?|doctor|nurse|(my )?(bf|gf|boyfriend|girlfriend|husband|hubby|wife|partner|"
@@ -664,19 +664,19 @@ class KnownNameRecognizer(_NameRecognizer):
                 for word in (first, last)
             ):
                 continue
-            # "… my friend (charlotte beaumont) recommended you"
             start, end = pair.span()
-            bracketed = text[start - 1 : start] == "(" and text[end : end + 1] == ")"
+            clause_start = SIGNATURE_START.search(text, 0, start)
             introduced = (
-                bracketed
-                or FULL_NAME_CUE_BEFORE.search(text, 0, pair.start())
-                or (SIGNATURE_START.search(text, 0, pair.start()) and FULL_NAME_ENDS.match(text, pair.end()))
+                # "… my friend (charlotte beaumont) recommended you"
+                (text[start - 1 : start] == "(" and text[end : end + 1] == ")")
+                or FULL_NAME_CUE_BEFORE.search(text, 0, start)
+                or (clause_start and FULL_NAME_ENDS.match(text, end))
+                # a first name given again, with what follows it: "its summer, summer brook"
+                or (clause_start and first in names_here)
             )
             # introduced, a surname need only be no other word's ("beaumont" is in WordNet)
-            # a first name given again at a clause's start, with what follows it: "its summer, summer brook"
-            introduced = introduced or (first in names_here and SIGNATURE_START.search(text, 0, start))
             if (first in _known_names() and _is_unknown(last)) or (introduced and _may_be_a_name(first)):
-                found.append(RecognizerResult("PERSON", pair.start(), pair.end(), 0.5))
+                found.append(RecognizerResult("PERSON", start, end, 0.5))
         return found
 
 
@@ -734,7 +734,7 @@ def redact(text: str) -> str:
     )
     found = [
         result
-        for result in map(lambda result: _before_medical_words(text, result), names_trimmed)
+        for result in (_before_medical_words(text, result) for result in names_trimmed)
         if result is not None
         and not (
             result.entity_type == "PERSON"
