@@ -125,6 +125,10 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "his arm isnt working properly since the filler",  # a limb that doesn't work
         "my sister had botox on monday and now she can't swallow her tea, should I be worried?",  # a carer's
         "the purple patch isn't fading, the skin there feels cold and dead",  # denies nothing after it
+        "my dad seems muddled and he's dragging his foot since the cheek filler",  # stroke signs told plainly
+        "the skin on my nose is coming away where the filler went in",  # necrosis told by what it does
+        "the bumps from my old filler have gone hot and angry this week",  # a lump that turned
+        "do people usually feel dizzy and get a weak arm after botox? I have both",  # asked, then told as own
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -181,6 +185,12 @@ def test_symptoms_happening_now_are_red_flags(text):
         "my uncle had hives from penicillin, is that hereditary?",  # about me
         "my dad had anaphylaxis to nuts, does that mean I'm allergic to filler too?",
         "my sister passed out at her filler appointment, am I likely to faint too?",
+        "I had a fit when I was six and never again since, is botox ok for me?",  # over for good
+        "my mother went anaphylactic with shellfish, should I be nervous about filler?",  # about me
+        "I come out in hives with most plasters, what if that happens with filler?",  # a tendency
+        "what are the early symptoms of infection after lip filler?",  # its signs, asked
+        "read a lot about blindness from nose filler, how do you avoid that?",  # something read
+        "could the toxin spread to my throat if I get my platysma bands done?",  # will it happen
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
