@@ -128,8 +128,9 @@ def _what_the_article_says(
 
 
 def _not_covered(knowledge: Knowledge, gap_topics: Sequence[str], treatment: Optional[str]) -> str:
-    labels = [knowledge.gaps.get(g, knowledge.gaps["other"]) for g in dict.fromkeys(gap_topics)]
-    what = " or ".join(labels) or knowledge.gaps["other"]
+    # "that question" only when no gap with a name of its own was asked
+    named = [g for g in dict.fromkeys(gap_topics) if g != "other"] or ["other"]
+    what = " or ".join(knowledge.gaps.get(g, knowledge.gaps["other"]) for g in named)
     return f"The clinic's article doesn't cover {what}{_for_treatment(knowledge, treatment)}"
 
 

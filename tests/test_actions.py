@@ -278,6 +278,19 @@ async def test_a_gap_word_that_is_not_about_side_effects_wins_over_them():
     assert messages[0]["facts"] == ["both_side_effects"]
 
 
+async def test_a_question_the_article_says_nothing_of_gets_that_said_before_the_nearest_card():
+    # "is Botox safe if I've had Bell's palsy?": the article says nothing of safety, only of side effects
+    entities = [entity("gap_topic", "other"), treatment("botox", "Botox")]
+    messages, _ = await answer(tracker("ask_side_effects", entities=entities))
+    text = messages[0]["text"]
+    assert text.startswith("The clinic's article doesn't cover that question for Botox")
+    assert messages[0]["facts"] == ["both_side_effects"] and messages[0]["gaps"] == ["other"]
+    # a gap the article names says more than "that question"
+    entities = [entity("gap_topic", "other"), entity("gap_topic", "downtime")]
+    messages, _ = await answer(tracker("ask_not_covered", entities=entities))
+    assert "doesn't cover downtime, recovery or aftercare," in messages[0]["text"]
+
+
 async def test_a_question_the_article_answers_in_part_gets_both_parts_and_one_referral():
     # "what are the risks of lip filler, and can it be dissolved if I hate it?"
     entities = [entity("gap_topic", "removal"), treatment("filler", "lip filler")]
