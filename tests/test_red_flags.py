@@ -129,6 +129,10 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "the skin on my nose is coming away where the filler went in",  # necrosis told by what it does
         "the bumps from my old filler have gone hot and angry this week",  # a lump that turned
         "do people usually feel dizzy and get a weak arm after botox? I have both",  # asked, then told as own
+        "there's a grey blob where I'm looking since the nose filler",  # vision told by what is in the way
+        "the knot in my cheek from filler is now a lot bigger",  # a lump's growth told after "now"
+        "mum doesn't know where she is and keeps acting oddly after her filler",  # confusion told plainly
+        "my lips ballooned up an hour after the filler",
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -191,6 +195,10 @@ def test_symptoms_happening_now_are_red_flags(text):
         "what are the early symptoms of infection after lip filler?",  # its signs, asked
         "read a lot about blindness from nose filler, how do you avoid that?",  # something read
         "could the toxin spread to my throat if I get my platysma bands done?",  # will it happen
+        "no fever and I don't have a temperature, when can I swim?",  # a denied temperature
+        "my friend fainted at her botox, so is fainting likely for me?",  # a risk asked after a comma
+        "I'm wondering whether my eyes could look blurry for a day after",  # wondering whether
+        "will neck botox mess with my voice for singing?",
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
