@@ -133,6 +133,12 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "the knot in my cheek from filler is now a lot bigger",  # a lump's growth told after "now"
         "mum doesn't know where she is and keeps acting oddly after her filler",  # confusion told plainly
         "my lips ballooned up an hour after the filler",
+        "i can not hold up the head and my neck is so tired since the botox",  # "can not", "the head"
+        "a blue-tinged patch on my nose, it hurts much worse than the last time i had filler",  # compares
+        "since the filler I can't see properly out of my right eye",  # told by what one eye can't do
+        "I can't feel the right side of my face since the filler an hour ago",
+        "I've had a strong headache all day since botox and now I can't stand",
+        "I've got chest pain and my heart's pounding",
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -199,6 +205,11 @@ def test_symptoms_happening_now_are_red_flags(text):
         "my friend fainted at her botox, so is fainting likely for me?",  # a risk asked after a comma
         "I'm wondering whether my eyes could look blurry for a day after",  # wondering whether
         "will neck botox mess with my voice for singing?",
+        "I fainted at a blood test when I was maybe 12, will that happen with botox?",  # a past age
+        "some people get double vision from botox, is that true?",  # what happens to some people
+        "what's the chance of trouble swallowing after neck botox?",  # a chance asked
+        "how big a risk is blindness with nose filler?",
+        "could drops like apraclonidine fix a droopy eyelid from botox?",  # can it fix
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):

@@ -5,7 +5,7 @@ else's history, hypothetical or asked about) must not; whether it then gets the 
 measured by `make evaluate`, where it depends on understanding the question too.
 
 Every set here has had its misses read while the lexicon was widened, each after it had been measured
-once as held out (triage_thirtyseventh.yml last): they guard against regressions. A set that has not been read
+once as held out (triage_thirtyeighth.yml last): they guard against regressions. A set that has not been read
 yet belongs in `make evaluate` only: a test on it would invite tuning to it.
 
 tests/review_red_flags.yml, when there is one, holds the red flags staff found the assistant missed
@@ -29,7 +29,7 @@ SETS = [
     "triage_twentythird.yml", "triage_twentyfourth.yml", "triage_twentyfifth.yml", "triage_twentysixth.yml",
     "triage_twentyseventh.yml", "triage_twentyeighth.yml", "triage_twentyninth.yml", "triage_thirtieth.yml",
     "triage_thirtyfirst.yml", "triage_thirtysecond.yml", "triage_thirtythird.yml", "triage_thirtyfourth.yml",
-    "triage_thirtyfifth.yml", "triage_thirtysixth.yml", "triage_thirtyseventh.yml",
+    "triage_thirtyfifth.yml", "triage_thirtysixth.yml", "triage_thirtyseventh.yml", "triage_thirtyeighth.yml",
 ]  # fmt: skip
 if DEFAULT_RED_FLAGS_OUT.exists():
     SETS.append(DEFAULT_RED_FLAGS_OUT)
