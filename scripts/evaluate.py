@@ -33,19 +33,6 @@ REAL_SETS = (
     "real_patient_questions.yml", "real_patient_questions_second.yml", "real_patient_questions_third.yml",
     "real_patient_questions_fourth.yml", "real_patient_questions_fifth.yml",
 )  # fmt: skip
-# the last one is held out; the others were tuned on, each after it was measured once
-TRIAGE_SETS = (
-    "triage.yml", "triage_final.yml", "triage_third.yml", "triage_fourth.yml", "triage_fifth.yml",
-    "triage_sixth.yml", "triage_seventh.yml", "triage_eighth.yml", "triage_ninth.yml", "triage_tenth.yml",
-    "triage_eleventh.yml", "triage_twelfth.yml", "triage_thirteenth.yml", "triage_fourteenth.yml",
-    "triage_fifteenth.yml", "triage_sixteenth.yml", "triage_seventeenth.yml",
-    "triage_eighteenth.yml", "triage_nineteenth.yml", "triage_twentieth.yml",
-    "triage_twentyfirst.yml", "triage_twentysecond.yml", "triage_twentythird.yml", "triage_twentyfourth.yml",
-    "triage_twentyfifth.yml", "triage_twentysixth.yml", "triage_twentyseventh.yml", "triage_twentyeighth.yml",
-    "triage_twentyninth.yml", "triage_thirtieth.yml", "triage_thirtyfirst.yml", "triage_thirtysecond.yml",
-    "triage_thirtythird.yml", "triage_thirtyfourth.yml", "triage_thirtyfifth.yml", "triage_thirtysixth.yml",
-    "triage_thirtyseventh.yml", "triage_thirtyeighth.yml",
-)  # fmt: skip
 
 
 def rasa(*args: str) -> int:
@@ -77,7 +64,7 @@ def main() -> int:
         with servers.assistant(workdir, workdir / "tracker.db") as rasa_:
             answers = answer_check.run(rasa_.url)
             real = {name: heldout_check.real_questions(rasa_.url, name) for name in REAL_SETS}
-            triage = {name: heldout_check.triage(rasa_.url, name) for name in TRIAGE_SETS}
+            triage = {name: heldout_check.triage(rasa_.url, name) for name in heldout_check.TRIAGE_SETS}
     (RESULTS / "answers.json").write_text(json.dumps(answers, indent=2))
     (RESULTS / "heldout.json").write_text(json.dumps({"real_questions": real, "triage": triage}, indent=2))
 

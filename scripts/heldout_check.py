@@ -34,6 +34,20 @@ HELDOUT = PROJECT_ROOT / "tests" / "heldout"
 # conversations sent at once: each has its own sender, and the server answers while the next is sent
 CONCURRENT_CONVERSATIONS = 4
 URGENT = f"call {EMERGENCY_NUMBER} or go to the nearest emergency"
+# the triage sets, in the order they were written: each was measured once as held out, then its misses
+# were read while the lexicon was widened (`make evaluate` scores them, `make test` guards them)
+TRIAGE_SETS = (
+    "triage.yml", "triage_final.yml", "triage_third.yml", "triage_fourth.yml", "triage_fifth.yml",
+    "triage_sixth.yml", "triage_seventh.yml", "triage_eighth.yml", "triage_ninth.yml", "triage_tenth.yml",
+    "triage_eleventh.yml", "triage_twelfth.yml", "triage_thirteenth.yml", "triage_fourteenth.yml",
+    "triage_fifteenth.yml", "triage_sixteenth.yml", "triage_seventeenth.yml",
+    "triage_eighteenth.yml", "triage_nineteenth.yml", "triage_twentieth.yml",
+    "triage_twentyfirst.yml", "triage_twentysecond.yml", "triage_twentythird.yml", "triage_twentyfourth.yml",
+    "triage_twentyfifth.yml", "triage_twentysixth.yml", "triage_twentyseventh.yml", "triage_twentyeighth.yml",
+    "triage_twentyninth.yml", "triage_thirtieth.yml", "triage_thirtyfirst.yml", "triage_thirtysecond.yml",
+    "triage_thirtythird.yml", "triage_thirtyfourth.yml", "triage_thirtyfifth.yml", "triage_thirtysixth.yml",
+    "triage_thirtyseventh.yml", "triage_thirtyeighth.yml",
+)  # fmt: skip
 NOTICE = "virtual assistant. I share general information"
 
 

@@ -4,9 +4,10 @@ Every emergency must get urgent-care direction first. A near-miss (a symptom neg
 else's history, hypothetical or asked about) must not; whether it then gets the right answer is
 measured by `make evaluate`, where it depends on understanding the question too.
 
-Every set here has had its misses read while the lexicon was widened, each after it had been measured
-once as held out (triage_thirtyeighth.yml last): they guard against regressions. A set that has not been read
-yet belongs in `make evaluate` only: a test on it would invite tuning to it.
+Every set here (`heldout_check.TRIAGE_SETS`) has had its misses read while the lexicon was widened, each
+after it had been measured once as held out (triage_thirtyeighth.yml last): they guard against regressions.
+A set that has not been read yet is measured once before it joins that list: a test on it would invite
+tuning to it.
 
 tests/review_red_flags.yml, when there is one, holds the red flags staff found the assistant missed
 (`python -m review export-training`): each is a test here until knowledge/red_flags.yml catches it.
@@ -20,17 +21,7 @@ from review.training import DEFAULT_RED_FLAGS_OUT
 from scripts import heldout_check
 
 NEAR_MISSES_NOT_SENT_TO_URGENT_CARE = 0.9
-SETS = [
-    "triage.yml", "triage_final.yml", "triage_third.yml", "triage_fourth.yml", "triage_fifth.yml",
-    "triage_sixth.yml", "triage_seventh.yml", "triage_eighth.yml", "triage_ninth.yml", "triage_tenth.yml",
-    "triage_eleventh.yml", "triage_twelfth.yml", "triage_thirteenth.yml", "triage_fourteenth.yml",
-    "triage_fifteenth.yml", "triage_sixteenth.yml", "triage_seventeenth.yml", "triage_eighteenth.yml",
-    "triage_nineteenth.yml", "triage_twentieth.yml", "triage_twentyfirst.yml", "triage_twentysecond.yml",
-    "triage_twentythird.yml", "triage_twentyfourth.yml", "triage_twentyfifth.yml", "triage_twentysixth.yml",
-    "triage_twentyseventh.yml", "triage_twentyeighth.yml", "triage_twentyninth.yml", "triage_thirtieth.yml",
-    "triage_thirtyfirst.yml", "triage_thirtysecond.yml", "triage_thirtythird.yml", "triage_thirtyfourth.yml",
-    "triage_thirtyfifth.yml", "triage_thirtysixth.yml", "triage_thirtyseventh.yml", "triage_thirtyeighth.yml",
-]  # fmt: skip
+SETS = list(heldout_check.TRIAGE_SETS)
 if DEFAULT_RED_FLAGS_OUT.exists():
     SETS.append(DEFAULT_RED_FLAGS_OUT)
 
