@@ -19,6 +19,7 @@ import gzip
 import hashlib
 import hmac
 import importlib.resources
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
@@ -297,11 +298,15 @@ def _other_languages_vocabulary() -> frozenset[str]:
 @functools.lru_cache(maxsize=None)
 def _other_languages_stop_words() -> frozenset[str]:
     """The stop words spaCy has for the other languages patients write: "della", "hasta"."""
-    return frozenset(
-        word
-        for language in WORD_LANGUAGES
-        for word in importlib.import_module(f"spacy.lang.{language}.stop_words").STOP_WORDS
-    )
+    words: set[str] = set()
+    for language in WORD_LANGUAGES:
+        # the stop-words file alone: importing spacy.lang.<language> would build its tokenizer (seconds)
+        path = importlib.resources.files("spacy") / "lang" / language / "stop_words.py"
+        spec = importlib.util.spec_from_file_location(f"stop_words_{language}", str(path))
+        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+        spec.loader.exec_module(module)  # type: ignore[union-attr]
+        words.update(module.STOP_WORDS)
+    return frozenset(words)
 
 
 def _lemma_table_words(tables: Iterable[str]) -> set[str]:
@@ -310,20 +315,24 @@ def _lemma_table_words(tables: Iterable[str]) -> set[str]:
     words: set[str] = set()
     for name in tables:
         with gzip.open(str(data / f"{name}.json.gz"), "rt", encoding="utf-8") as table:
-            words.update(word.lower() for word in _strings(json.load(table)))
-    return words
+            _add_strings(json.load(table), words)
+    return set(map(str.lower, words))
 
 
-def _strings(value: object) -> Iterable[str]:
+def _add_strings(value: object, words: set[str]) -> None:
+    """Adds every string of a table, however nested, to `words`: millions, so a dict's at a time."""
     if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, inner in value.items():
-            yield key
-            yield from _strings(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _strings(inner)
+        words.add(value)
+    elif isinstance(value, (dict, list)):
+        if isinstance(value, dict):
+            words.update(value)
+            value = list(value.values())
+        strings = [item for item in value if isinstance(item, str)]
+        words.update(strings)
+        if len(strings) < len(value):
+            for item in value:
+                if not isinstance(item, str):
+                    _add_strings(item, words)
 
 
 # a run of capitalised words, with a capital after a small letter too: "Samuel Okafor", "Fiona MacLeod"
