@@ -108,15 +108,32 @@ def nlu_files(folder: Path = DATA) -> List[Path]:
 
 
 def read_examples(path: Path) -> List[Tuple[str, str, Dict[str, Any]]]:
-    """The intent examples of an NLU file: (intent, plain text, example metadata)."""
-    from rasa.shared.nlu.constants import METADATA, METADATA_EXAMPLE
-    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+    """The intent examples of an NLU file: (intent, plain text, example metadata).
 
-    data = RasaYAMLReader().read(path)
-    return [
-        (m.get("intent"), m.get("text"), (m.get(METADATA) or {}).get(METADATA_EXAMPLE) or {})
-        for m in data.intent_examples
-    ]
+    Read as Rasa's reader reads them, less its check of every entity annotation against a JSON schema
+    (seconds for data/nlu.yml; `make validate` runs it) and its merging of an example written twice.
+    """
+    from rasa.shared.nlu.training_data.entities_parser import replace_entities
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import STRIP_SYMBOLS
+
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader) or {}
+    found: List[Tuple[str, str, Dict[str, Any]]] = []
+    for block in document.get("nlu") or []:
+        examples = block.get("examples") if "intent" in block else None
+        if isinstance(examples, str):  # "- text" lines
+            items = [
+                (line[1:].strip(STRIP_SYMBOLS), None)
+                for line in examples.splitlines()
+                if line.startswith("-")
+            ]
+        else:  # {text, metadata} items
+            items = [
+                (item.get("text", "").strip(STRIP_SYMBOLS), item.get("metadata"))
+                for item in examples or []
+                if item
+            ]
+        found += [(block["intent"], replace_entities(text), metadata or {}) for text, metadata in items]
+    return found
 
 
 def earlier_examples(path: Path) -> List[Example]:
@@ -135,7 +152,8 @@ def held_out_texts() -> Iterator[Tuple[str, str]]:
     None may come into the training data, nor any near-copy of one: tests/test_nlu_data.py checks.
     """
     for path in sorted(HELD_OUT.glob("*.yml")):
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader: the sets hold thousands of messages (PyYAML's own takes seconds on them)
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         for items in document.values():
             for item in items:
                 for turn in item.get("turns") or [item]:
