@@ -8,17 +8,15 @@ and the entities it marks.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, List, Tuple
+from typing import List, Tuple
 
 import pytest
 import yaml
 from rasa.core.agent import Agent
 
 from contract import PROJECT_ROOT
-from tests.harness import servers
+from tests.harness import model, servers
 
 ANNOTATION = re.compile(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))")
 
@@ -43,20 +41,14 @@ def labelled_lines() -> List[Tuple[str, str, List[Tuple[str, str]]]]:
     return found
 
 
-def in_own_thread(work: Callable[[], Any]) -> Any:
-    """Runs `work` on a thread of its own: the browser tests' Playwright keeps an event loop on this one."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(work).result()
-
-
 @pytest.fixture(scope="module")
 def agent() -> Agent:
-    return in_own_thread(lambda: Agent.load(str(servers.MODEL)))
+    return model.load(servers.MODEL)
 
 
 @pytest.mark.parametrize("text, intent, entities", labelled_lines(), ids=lambda value: str(value)[:40])
 def test_each_story_line_is_understood_as_labelled(agent, text, intent, entities):
-    parsed = in_own_thread(lambda: asyncio.run(agent.parse_message(text)))
+    [parsed] = model.parse(agent, [text])
     assert parsed["intent"]["name"] == intent
     found = sorted((e["entity"], e["value"]) for e in parsed["entities"] if e["entity"] in dict(entities))
     assert found == entities

@@ -8,7 +8,6 @@ the training data, and, the point of it all: a model trained with it understands
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 import sqlite3
@@ -16,20 +15,18 @@ import subprocess
 import sys
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List
+from typing import Any, Dict, List
 
 import pytest
 import sqlalchemy as sa
 import yaml
-from rasa.core.agent import Agent
 
 from contract import NOT_COVERED_INTENT, PROJECT_ROOT
 from review import corrections, queries, schema, summary, training
 from scripts import seed_conversations
-from tests.harness import servers
+from tests.harness import model, servers
 
 # A question the trained model misses (it names Botox but the classifier can't place it, so the patient
 # is told the article doesn't cover it): staff say it asks which areas Botox treats.
@@ -330,15 +327,8 @@ def test_it_rewrites_no_file_it_did_not_write(exported: Export) -> None:
         assert (PROJECT_ROOT / path).read_bytes() == before
 
 
-def in_own_thread(work: Callable[[], Any]) -> Any:
-    """Runs `work` on a thread of its own: the browser tests' Playwright keeps an event loop on this one."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(work).result()
-
-
-def intent_of(model: Path, texts: List[str]) -> Dict[str, str]:
-    agent = in_own_thread(lambda: Agent.load(str(model)))
-    parsed = [in_own_thread(lambda text=text: asyncio.run(agent.parse_message(text))) for text in texts]
+def intent_of(trained: Path, texts: List[str]) -> Dict[str, str]:
+    parsed = model.parse(model.load(trained), texts)
     return {text: p["intent"]["name"] for text, p in zip(texts, parsed)}
 
 
