@@ -105,6 +105,15 @@ def ask_all(rasa_url: str, items: List[Dict[str, Any]], facts: knowledge.Knowled
         return list(pool.map(lambda item: ask(rasa_url, item, facts, item.get(key, "")), items))
 
 
+def read(name: Union[str, Path]) -> Dict[str, Any]:
+    """A set of tests/heldout/ by name, or another in that shape by path.
+
+    With libyaml's loader: a set holds hundreds of messages, PyYAML's own takes seconds on them all.
+    """
+    path = name if isinstance(name, Path) else HELDOUT / name
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+
+
 def _share(results: List[Result]) -> Dict[str, Any]:
     return {"right": sum(r.right for r in results), "of": len(results)}
 
@@ -112,7 +121,7 @@ def _share(results: List[Result]) -> Dict[str, Any]:
 def real_questions(rasa_url: str, name: str = "real_patient_questions.yml") -> Dict[str, Any]:
     """A set of real patients' questions: share right overall and by kind, every miss listed."""
     facts = knowledge.load()
-    document = yaml.load((HELDOUT / name).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    document = read(name)
     results = ask_all(rasa_url, document["questions"], facts, "kind")
     by_kind = collections.defaultdict(list)
     for result in results:
@@ -132,8 +141,7 @@ def triage(rasa_url: str, name: Union[str, Path] = "triage.yml") -> Dict[str, An
     found the assistant missed, tests/review_red_flags.yml, has no near-misses).
     """
     facts = knowledge.load()
-    path = name if isinstance(name, Path) else HELDOUT / name
-    document = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    document = read(name)
     emergencies = ask_all(rasa_url, document["emergencies"], facts, "group")
     # a set may leave a near-miss's answer unnamed (triage_fifth.yml): then its own answer is anything
     # but urgent care first

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Union
 
 import pytest
-import yaml
 from rasa.core.agent import Agent
 
 from actions import knowledge
@@ -61,23 +60,22 @@ def agent() -> Agent:
     return model.load(servers.MODEL)
 
 
-def sent_to_urgent_care(rasa_url: str, agent: Agent, items: List[Dict[str, Any]]) -> List[bool]:
-    """For each item, whether its last message got urgent care first (parsed, or over REST if several)."""
-    alone = [number for number, item in enumerate(items) if "turns" not in item]
-    parsed = model.parse(agent, [items[number]["text"] for number in alone])
-    urgent = {number: p["intent"]["name"] == RED_FLAG_INTENT for number, p in zip(alone, parsed)}
-    talks = [number for number in range(len(items)) if number not in urgent]
-    answered = heldout_check.ask_all(rasa_url, [items[number] for number in talks], knowledge.load(), "group")
-    urgent.update({number: result.urgent_first for number, result in zip(talks, answered)})
-    return [urgent[number] for number in range(len(items))]
+def sent_to_urgent_care(rasa_url: str, agent: Agent, items: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The items whose last message got urgent care first: one message parsed, a conversation over REST."""
+    alone = [item for item in items if "turns" not in item]
+    talks = [item for item in items if "turns" in item]
+    parsed = model.parse(agent, [item["text"] for item in alone])
+    answered = heldout_check.ask_all(rasa_url, talks, knowledge.load(), "group")
+    return [item for item, p in zip(alone, parsed) if p["intent"]["name"] == RED_FLAG_INTENT] + [
+        item for item, result in zip(talks, answered) if result.urgent_first
+    ]
 
 
 @pytest.mark.parametrize("name", EARLIER)
 def test_the_earlier_sets_still_send_emergencies_and_only_them_to_urgent_care(rasa_url, agent, name):
-    document = yaml.load((heldout_check.HELDOUT / name).read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    document = heldout_check.read(name)
     emergencies, near_misses = document["emergencies"], document.get("near_misses") or []
-    urgent = sent_to_urgent_care(rasa_url, agent, emergencies)
-    missed = [item for item, sent in zip(emergencies, urgent) if not sent]
-    urgent = sent_to_urgent_care(rasa_url, agent, near_misses)
-    alarmed = [item for item, sent in zip(near_misses, urgent) if sent]
+    sent = sent_to_urgent_care(rasa_url, agent, emergencies)
+    missed = [item for item in emergencies if item not in sent]
+    alarmed = sent_to_urgent_care(rasa_url, agent, near_misses)
     assert_triaged(missed, alarmed, len(near_misses))
