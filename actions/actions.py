@@ -27,6 +27,7 @@ from contract import (
     FACTS_KEY,
     FILLER,
     GAPS_KEY,
+    NOT_COVERED_INTENT,
     OTHER_QUESTIONS_KEY,
     RED_FLAGS_KEY,
     SYMPTOMS_MENTIONED_KEY,
@@ -99,6 +100,11 @@ def other_questions(tracker: Tracker, facts: knowledge.Knowledge, topic: str) ->
     return [name for name in dict.fromkeys(names) if name in facts.topics and name != topic]
 
 
+def asks_what_is_not_covered(tracker: Tracker) -> bool:
+    """Whether a part of a message with several questions asks what the article doesn't cover."""
+    return NOT_COVERED_INTENT in (tracker.latest_message.get(OTHER_QUESTIONS_KEY) or [])
+
+
 def show_notice_once(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """Says what the assistant can and cannot do, the first time it replies in a conversation."""
     if tracker.get_slot("notice_shown"):
@@ -154,6 +160,8 @@ class ActionAnswerQuestion(Action):
 
         # gap words the topic's own answer already covers ("how much per unit?") don't count
         open_gaps = [g for g in gaps if g not in ANSWERED_DESPITE_GAP.get(topic, set())]
+        if not open_gaps and asks_what_is_not_covered(tracker):
+            open_gaps = ["other"]
         topics = [topic, *other_questions(tracker, facts, topic)]
         # a message that names a symptom or an unwanted result gets the article's word on side effects too
         if tracker.latest_message.get(SYMPTOMS_MENTIONED_KEY) and SIDE_EFFECTS not in topics:

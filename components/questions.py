@@ -9,9 +9,10 @@ story's. So each question part of such a message is classified on its own too:
   pipeline processes, so that they are tokenized, featurized and classified like any message;
 - `QuestionParts`, after the classifiers, takes their readings back: the topics the parts ask, in the
   order asked, the first as the intent and the others as `other_questions`, which the answer action
-  answers after it (actions/actions.py). The whole message's topic stays first when a part asks it too,
-  or when a part that names no topic of its own may be asking it ("can I get lip filler and where
-  else?": "where else" alone reads as off-topic, the whole message asks where).
+  answers after it (actions/actions.py), saying first when a part asks what the article doesn't
+  cover. The whole message's topic stays first when a part asks it too, or when a part that names no
+  topic of its own may be asking it ("can I get lip filler and where else?": "where else" alone reads
+  as off-topic, the whole message asks where).
 
 A part the classifier is unsure of says nothing, and when no part names a topic the whole message's
 reading stands. Only a topic, an unsure reading or a courtesy ("hi! how long does Botox last?") gives
@@ -123,5 +124,9 @@ class QuestionParts(UntrainedComponent):
             if first != name:
                 message.set(INTENT, {"name": first, "confidence": confidence[first]}, add_to_output=True)
         others = [topic for topic in topics if topic != first]
+        # a part the article doesn't cover ("and will it make me look worse in the years ahead?") is
+        # listed too, so that the answer says so
+        if any((part.get(INTENT) or {}).get("name") == NOT_COVERED_INTENT for part in parts):
+            others.append(NOT_COVERED_INTENT)
         if others:
             message.set(OTHER_QUESTIONS_KEY, others, add_to_output=True)

@@ -302,6 +302,15 @@ async def test_a_question_the_article_answers_in_part_gets_both_parts_and_one_re
     assert slots["topic"] == "side_effects"
 
 
+async def test_a_part_of_the_message_the_article_does_not_cover_is_said_before_the_answer():
+    # "How long does Botox last? And will it make me look worse in the years ahead?"
+    botox = [treatment("botox", "Botox")]
+    messages, _ = await answer(tracker("ask_duration", entities=botox, other_questions=["ask_not_covered"]))
+    text = messages[0]["text"]
+    assert text.index("doesn't cover that question") < text.index("three to four months")
+    assert messages[0]["facts"] == ["botox_duration"] and messages[0]["gaps"] == ["other"]
+
+
 async def test_unchanged_slots_are_not_set_again():
     _, slots = await answer(tracker("ask_duration", slots={"topic": "duration", "treatment": "botox"}))
     assert slots == {}

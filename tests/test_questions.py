@@ -9,7 +9,13 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.questions import QuestionParts, QuestionSplitter, question_parts
-from contract import FALLBACK_INTENT, OTHER_QUESTIONS_KEY, OUT_OF_SCOPE_INTENT, RED_FLAG_INTENT
+from contract import (
+    FALLBACK_INTENT,
+    NOT_COVERED_INTENT,
+    OTHER_QUESTIONS_KEY,
+    OUT_OF_SCOPE_INTENT,
+    RED_FLAG_INTENT,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -82,6 +88,19 @@ def test_the_question_after_a_story_outweighs_the_story():
     message = _read(story, "ask_side_effects", {"How long does filler last?": "ask_duration"})
     assert message.get(INTENT)["name"] == "ask_duration"
     assert message.get(OTHER_QUESTIONS_KEY) is None
+
+
+def test_a_part_the_article_does_not_cover_is_listed_after_the_topics():
+    message = _read(
+        "How long does Botox last? Will it make me look worse in the years ahead?",
+        FALLBACK_INTENT,
+        {
+            "How long does Botox last?": "ask_duration",
+            "Will it make me look worse in the years ahead?": NOT_COVERED_INTENT,
+        },
+    )
+    assert message.get(INTENT)["name"] == "ask_duration"
+    assert message.get(OTHER_QUESTIONS_KEY) == [NOT_COVERED_INTENT]
 
 
 def test_a_part_the_classifier_is_unsure_of_leaves_the_whole_reading():
