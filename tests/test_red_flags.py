@@ -38,6 +38,13 @@ DETECTOR = RedFlagDetector(
         ("the injection site is hot and red", "swelling_fever_infection"),
         ("I think I'm having an allergic reaction", "allergic_reaction"),
         ("HIVES all over after fillers!!", "allergic_reaction"),
+        # how patients on public Q&A pages told them: weakness by what they can't do, a lid by how the
+        # eye looks, speech by the word they know, a racing heart as a rhythm
+        ("I have a hard time holding my head up since the neck botox", "weakness_or_drooping"),
+        ("ten days after the treatment she became very weak", "weakness_or_drooping"),
+        ("woke up with my left eye almost closed after botox", "weakness_or_drooping"),
+        ("I cannot spit or enunciate clearly since the lip botox", "breathing_swallowing_speaking"),
+        ("irregular heartbeat since the filler went in", "allergic_reaction"),
     ],
 )
 def test_red_flags_are_caught(text, flag):
@@ -59,6 +66,7 @@ def test_red_flags_are_caught(text, flag):
         "what's the difference between static and dynamic lines",
         "small lumps I can feel in my lips but can't see them, massage or leave them?",
         "just a tiny pinprick scab where the needle went in, can I wear makeup?",
+        "the newest development is faint crow's-feet around my eyes",
     ],
 )
 def test_ordinary_questions_are_not_red_flags(text):
@@ -210,6 +218,8 @@ def test_symptoms_happening_now_are_red_flags(text):
         "what's the chance of trouble swallowing after neck botox?",  # a chance asked
         "how big a risk is blindness with nose filler?",
         "could drops like apraclonidine fix a droopy eyelid from botox?",  # can it fix
+        "has anyone gone blind from nose fillers?",  # a risk, asked of others
+        "I read that some people couldn't swallow for months after neck botox, how high is the risk?",
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
