@@ -45,6 +45,11 @@ DETECTOR = RedFlagDetector(
         ("woke up with my left eye almost closed after botox", "weakness_or_drooping"),
         ("I cannot spit or enunciate clearly since the lip botox", "breathing_swallowing_speaking"),
         ("irregular heartbeat since the filler went in", "allergic_reaction"),
+        # English as a second language: words dropped, tense unmarked
+        ("now is very difficult for me swallow the food after botox", "breathing_swallowing_speaking"),
+        ("after the injection he is very confuse and talking strange", "stroke"),
+        ("my husband fall down after the injection and he not wake up good", "chest_pain_or_seizure"),
+        ("the left side of my face won't move properly since the filler", "stroke"),
     ],
 )
 def test_red_flags_are_caught(text, flag):
