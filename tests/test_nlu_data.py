@@ -7,6 +7,7 @@ review_corrections.yml (`python -m review export-training`, which skips what the
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 import yaml
@@ -18,7 +19,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from components.red_flags import RED_FLAG_INTENT, RedFlagDetector
 from components.spacy_ruler import SpacyEntityRuler
 from contract import PROJECT_ROOT
-from review.training import held_out_texts, nlu_files
+from review.training import held_out_texts, nlu_files, read_examples
 
 pytestmark = pytest.mark.unit
 
@@ -44,6 +45,12 @@ def test_every_intent_has_at_least_fifteen_examples():
     for example in TRAINING.intent_examples:
         counts[example.get("intent")] += 1
     assert min(counts.values()) >= 15, counts
+
+
+def test_no_example_is_written_twice():
+    # Rasa merges a copy without a word, so it only makes the file longer and its counts wrong.
+    counts = Counter(text.lower() for path in nlu_files() for _, text, _ in read_examples(path))
+    assert not [text for text, count in counts.items() if count > 1]
 
 
 def test_annotations_match_what_the_entity_ruler_finds():
