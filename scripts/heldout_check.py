@@ -47,7 +47,7 @@ TRIAGE_SETS = (
     "triage_twentyninth.yml", "triage_thirtieth.yml", "triage_thirtyfirst.yml", "triage_thirtysecond.yml",
     "triage_thirtythird.yml", "triage_thirtyfourth.yml", "triage_thirtyfifth.yml", "triage_thirtysixth.yml",
     "triage_thirtyseventh.yml", "triage_thirtyeighth.yml", "triage_thirtyninth.yml",
-    "triage_fortieth.yml", "triage_fortyfirst.yml", "triage_fortysecond.yml",
+    "triage_fortieth.yml", "triage_fortyfirst.yml", "triage_fortysecond.yml", "triage_fortythird.yml",
 )  # fmt: skip
 NOTICE = "virtual assistant. I share general information"
 
