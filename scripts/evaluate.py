@@ -33,6 +33,7 @@ REAL_SETS = (
     "real_patient_questions.yml", "real_patient_questions_second.yml", "real_patient_questions_third.yml",
     "real_patient_questions_fourth.yml", "real_patient_questions_fifth.yml",
     "real_patient_questions_sixth.yml", "real_patient_questions_seventh.yml",
+    "real_patient_questions_eighth.yml",
 )  # fmt: skip
 
 
