@@ -15,6 +15,7 @@ from actions import config, knowledge
 from actions.answers import (
     ANSWERED_DESPITE_GAP,
     ASK_THE_CLINIC,
+    NEAREST_TOPIC_OF_GAP,
     NOT_COVERED,
     SIDE_EFFECTS,
     compose_gap,
@@ -157,12 +158,16 @@ class ActionAnswerQuestion(Action):
             topic = tracker.get_slot("topic") or "what_is"
             if topic == NOT_COVERED:
                 gaps = gaps or tracker.get_slot("gap_topics") or []
+        # a gap the article speaks to nearby gets that card too: "can I have filler on warfarin?"
+        nearest_topics = [NEAREST_TOPIC_OF_GAP[g] for g in gaps if g in NEAREST_TOPIC_OF_GAP]
+        if topic not in facts.topics and nearest_topics:
+            topic = nearest_topics[0]
 
         # gap words the topic's own answer already covers ("how much per unit?") don't count
         open_gaps = [g for g in gaps if g not in ANSWERED_DESPITE_GAP.get(topic, set())]
         if not open_gaps and asks_what_is_not_covered(tracker):
             open_gaps = ["other"]
-        topics = [topic, *other_questions(tracker, facts, topic)]
+        topics = list(dict.fromkeys([topic, *other_questions(tracker, facts, topic), *nearest_topics]))
         # a message that names a symptom or an unwanted result gets the article's word on side effects too
         if tracker.latest_message.get(SYMPTOMS_MENTIONED_KEY) and SIDE_EFFECTS not in topics:
             topics.append(SIDE_EFFECTS)

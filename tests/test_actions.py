@@ -125,6 +125,25 @@ async def test_cost_keeps_its_answer_even_with_a_gap_word():
 
 
 @pytest.mark.parametrize(
+    "intent, topic, facts",
+    [
+        ("ask_not_covered", "suitability", ["both_suitability"]),
+        ("ask_suitability", "suitability", ["both_suitability"]),
+        ("ask_side_effects", "side_effects", ["both_side_effects", "both_suitability"]),
+    ],
+)
+async def test_a_health_condition_or_medicine_gets_its_gap_then_the_suitability_card(intent, topic, facts):
+    entities = [treatment("filler", "fillers"), entity("gap_topic", "health")]
+    messages, slots = await answer(tracker(intent, "can I have fillers on blood thinners?", entities))
+    text = messages[0]["text"]
+    assert text.startswith("The clinic's article doesn't cover health conditions or medicines")
+    assert messages[0]["facts"] == facts
+    assert messages[0]["gaps"][0] == "health"
+    assert QUALIFIED in text
+    assert slots["topic"] == topic
+
+
+@pytest.mark.parametrize(
     "intent, text",
     [
         ("ask_not_covered", "is dysport better than xeomin"),
