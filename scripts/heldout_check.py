@@ -48,7 +48,7 @@ TRIAGE_SETS = (
     "triage_thirtythird.yml", "triage_thirtyfourth.yml", "triage_thirtyfifth.yml", "triage_thirtysixth.yml",
     "triage_thirtyseventh.yml", "triage_thirtyeighth.yml", "triage_thirtyninth.yml",
     "triage_fortieth.yml", "triage_fortyfirst.yml", "triage_fortysecond.yml", "triage_fortythird.yml",
-    "triage_fortyfourth.yml", "triage_fortyfifth.yml",
+    "triage_fortyfourth.yml", "triage_fortyfifth.yml", "triage_fortysixth.yml", "triage_fortyseventh.yml",
 )  # fmt: skip
 NOTICE = "virtual assistant. I share general information"
 
