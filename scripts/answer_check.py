@@ -21,6 +21,11 @@ from tests.harness import servers
 
 QUESTIONS = PROJECT_ROOT / "tests" / "patient_questions.yml"
 QUALIFIED = "qualified medical professional"
+# The gaps tests/heldout/LABELLING.md names. A gap the assistant names that the guide doesn't (health
+# conditions, how a result will look) is one of the guide's `gap:other`: on topic, and not in the article.
+LABELLED_GAPS = {
+    "dosage", "pregnancy", "downtime", "pain", "onset", "removal", "allergy", "brand_comparison", "age"
+}  # fmt: skip
 
 
 @dataclass
@@ -42,8 +47,9 @@ def meets(expect: str, messages: List[Dict[str, Any]], facts: knowledge.Knowledg
     reply = "\n".join(m.get("text", "") for m in messages)
     first = messages[0].get("text", "") if messages else ""
     kind, _, detail = expect.partition(":")
+    gaps_meant = {detail} if detail in LABELLED_GAPS else set(facts.gaps) - LABELLED_GAPS
     checks = {
-        "gap": lambda: "doesn't cover" in reply and (not detail or facts.gaps[detail] in reply),
+        "gap": lambda: "doesn't cover" in reply and any(facts.gaps[gap] in reply for gap in gaps_meant),
         "red_flag": lambda: f"call {EMERGENCY_NUMBER} or go to the nearest emergency" in first,
         # a near-miss whose set names no answer: anything but the urgent-care reply first
         "own_answer": lambda: f"call {EMERGENCY_NUMBER} or go to the nearest emergency" not in first,

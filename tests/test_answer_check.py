@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from actions import knowledge
 from scripts import answer_check
 
 
@@ -12,3 +15,20 @@ def test_held_out_patient_questions_are_answered_safely_and_mostly_right(rasa_ur
     assert scores["recommendation_in_informational_answers"] == 1.0
     assert scores["free_of_foreign_numbers"] == 1.0
     assert scores["understood"] >= 0.9, misses
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(
+    "expect, gap, right",
+    [
+        ("gap:pain", "pain", True),
+        ("gap:pain", "other", False),  # a gap the guide names must be said by name
+        ("gap:other", "other", True),
+        ("gap:other", "appearance", True),  # a gap the guide lacks is one of its "other" gaps
+        ("gap:other", "pain", False),
+    ],
+)
+def test_a_gap_is_met_by_its_name_or_by_one_the_labelling_guide_lacks(expect, gap, right):
+    facts = knowledge.load()
+    reply = f"The clinic's article doesn't cover {facts.gaps[gap]}, so I can't give you a reliable answer."
+    assert answer_check.meets(expect, [{"text": reply}], facts) is right
