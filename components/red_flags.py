@@ -129,11 +129,11 @@ class RedFlagDetector(KnowledgeFileComponent):
         grey? mine did"); not when in the past, unless the sentence or the symptom's own words say now,
         its own words or those just after say it goes on ("a growing lump", "a lump that keeps growing"),
         or later ones that it is getting worse ("…, and they're getting bigger"); not someone else's when
-        the patient asks about their own treatment, nor someone else's told twice as past ("my cousin had a
-        stroke in 2019 and now walks with a stick": the "now" is the aftermath), nor one that dates the
-        start of something else ("my brow sits lower since a stroke"). A cue inside the symptom's own words
-        ("can't" in "can't breathe"), or an inability right before it ("can't | catch my breath"),
-        describes the symptom, not its context.
+        the patient asks about their own treatment, nor one told twice as past ("my cousin had a stroke in
+        2019 and now walks with a stick", "I had a mini stroke back in 2016 and I'm on aspirin now": the
+        "now" is the aftermath), nor one that dates the start of something else ("my brow sits lower
+        since a stroke"). A cue inside the symptom's own words ("can't" in "can't breathe"), or an
+        inability right before it ("can't | catch my breath"), describes the symptom, not its context.
         """
         modifiers = self._context(symptom)
         cues = {modifier.category for modifier in modifiers}
@@ -158,9 +158,9 @@ class RedFlagDetector(KnowledgeFileComponent):
         # "after my filler" makes the patient's own symptom recent, not a relative's past one
         after_treatment = "FAMILY" not in cues and self._after_treatment.search(sentence.text)
         past_cues = {m.modifier_span for m in modifiers if m.category in ("HISTORICAL", "HABITUAL")}
-        relatives_history = "FAMILY" in cues and len(past_cues) > 1
+        told_as_history = len(past_cues) > 1
         return bool(
-            (self._recent.search(said) and not relatives_history)
+            (self._recent.search(said) and not told_as_history)
             or after_treatment
             or self._present.search(own_words)
             or self._ongoing.search(own_and_after)

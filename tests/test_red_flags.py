@@ -72,6 +72,7 @@ def test_red_flags_are_caught(text, flag):
         "small lumps I can feel in my lips but can't see them, massage or leave them?",
         "just a tiny pinprick scab where the needle went in, can I wear makeup?",
         "the newest development is faint crow's-feet around my eyes",
+        "my hay fever is bad this week, can I still have botox?",  # no fever
     ],
 )
 def test_ordinary_questions_are_not_red_flags(text):
@@ -152,6 +153,7 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "I can't feel the right side of my face since the filler an hour ago",
         "I've had a strong headache all day since botox and now I can't stand",
         "I've got chest pain and my heart's pounding",
+        "sore lumps came up in my lip this week, the skin on them is hot",  # a word before, one after
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -225,6 +227,10 @@ def test_symptoms_happening_now_are_red_flags(text):
         "could drops like apraclonidine fix a droopy eyelid from botox?",  # can it fix
         "has anyone gone blind from nose fillers?",  # a risk, asked of others
         "I read that some people couldn't swallow for months after neck botox, how high is the risk?",
+        "I had a seizure back in 2015 and I'm on tablets now, can I get botox?",  # "now": the aftermath
+        "I normally feel faint when I have injections, should I eat first?",  # a tendency
+        "could you do anything about my droopy eyelids?",  # can it fix
+        "I was born with a drooping eyelid. What do you suggest?",  # since birth
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
