@@ -17,9 +17,10 @@ SIDE_EFFECTS = "side_effects"
 # unit?", "side effects like bruising?"). With any other gap word the answer says first what the article
 # doesn't cover, then what it says on the topic ("is it safe when pregnant?").
 ANSWERED_DESPITE_GAP = {"cost": {"dosage"}, SIDE_EFFECTS: {"downtime", "pain"}}
-# Gaps the article speaks to nearby: of health conditions and medicines it says only that a doctor
-# decides who is suitable, so such a question gets that card after saying what the article doesn't cover.
-NEAREST_TOPIC_OF_GAP = {"health": "suitability"}
+# Gaps the article speaks to nearby, answered with that card after saying what the article doesn't cover:
+# of health conditions and medicines it says only that a doctor decides who is suitable; of how a result
+# will look ("will I look frozen?"), only what results depend on.
+NEAREST_TOPIC_OF_GAP = {"health": "suitability", "appearance": "result_factors"}
 ASK_THE_CLINIC = {"title": "Ask the clinic", "payload": "/request_human"}
 
 

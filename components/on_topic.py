@@ -8,6 +8,11 @@ the referral (actions/actions.py). Messages with none of these still get "did yo
 
 A courtesy (thanks, goodbye…) is a courtesy only in a short message: "…I can't leave the house. Please
 help. Thanks" is a question, and "You're welcome!" no answer to it. A longer one is treated as unsure.
+
+A question about another procedure alone ("how long do cheek implants last?", "does a thread lift
+hurt?") is off topic, however sure the classifier is of its topic: the article's cards are about Botox and
+fillers. Named beside Botox or fillers ("I had Sculptra last year, can I have a facelift?"), it is on
+topic, however sure the classifier is that it isn't: a part of the question the article doesn't cover.
 """
 
 from __future__ import annotations
@@ -19,9 +24,17 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.untrained import UntrainedComponent
-from contract import COURTESY_INTENTS, FALLBACK_INTENT, NOT_COVERED_INTENT
+from contract import (
+    COURTESY_INTENTS,
+    FALLBACK_INTENT,
+    NOT_COVERED_INTENT,
+    OUT_OF_SCOPE_INTENT,
+    TOPIC_INTENT_PREFIX,
+)
 
 ON_TOPIC_ENTITIES = {"treatment", "area", "gap_topic"}
+# the entity of another procedure (knowledge/entity_patterns.yml): a peel, an implant, a thread lift…
+OTHER_PROCEDURE = ("gap_topic", "procedure")
 # the longest courtesy people write ("thank you so much for all your help, that was really useful")
 COURTESY_WORDS = 12
 
@@ -30,7 +43,8 @@ COURTESY_WORDS = 12
 class OnTopicGap(UntrainedComponent):
     """Turns `nlu_fallback` into `ask_not_covered` for a message about Botox or fillers.
 
-    A long message the classifier calls a courtesy becomes `nlu_fallback` first.
+    A long message the classifier calls a courtesy becomes `nlu_fallback` first; a question about
+    another procedure becomes `out_of_scope` alone, `ask_not_covered` beside Botox or fillers.
     """
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -43,8 +57,18 @@ class OnTopicGap(UntrainedComponent):
             ):
                 intent = {"name": FALLBACK_INTENT, "confidence": intent.get("confidence", 0.0)}
                 message.set(INTENT, intent, add_to_output=True)
-            on_topic = any(e.get("entity") in ON_TOPIC_ENTITIES for e in message.get(ENTITIES) or [])
-            if intent.get("name") == FALLBACK_INTENT and on_topic:
+            name = intent.get("name") or ""
+            entities = message.get(ENTITIES) or []
+            named = {e.get("entity") for e in entities}
+            procedure = any((e.get("entity"), e.get("value")) == OTHER_PROCEDURE for e in entities)
+            if procedure and "treatment" not in named:
+                # a question (not a booking or a courtesy) about another procedure alone
+                if name == FALLBACK_INTENT or name.startswith(TOPIC_INTENT_PREFIX):
+                    message.set(INTENT, {**intent, "name": OUT_OF_SCOPE_INTENT}, add_to_output=True)
+            elif procedure and name == OUT_OF_SCOPE_INTENT:
+                # another procedure beside Botox or fillers: the part of the question the article lacks
+                message.set(INTENT, {**intent, "name": NOT_COVERED_INTENT}, add_to_output=True)
+            elif name == FALLBACK_INTENT and named & ON_TOPIC_ENTITIES:
                 gap = {"name": NOT_COVERED_INTENT, "confidence": intent.get("confidence", 0.0)}
                 ranking = [
                     r

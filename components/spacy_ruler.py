@@ -21,6 +21,11 @@ from spacy.pipeline import EntityRuler
 
 from components.knowledge_file import KnowledgeFileComponent
 
+# Values the classifier sees as another: another procedure decides by rule whether a question is on
+# topic (components/on_topic.py); as a feature of its own it taught the classifier that any message
+# naming one is off topic, an emergency after "a liquid nose job" included.
+FEATURED_AS = {("gap_topic", "procedure"): ("gap_topic", "other")}
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class BlankSpacyTokenizer(Tokenizer):
@@ -110,7 +115,8 @@ class SpacyEntityRuler(KnowledgeFileComponent, EntityExtractorMixin):
         if not found:
             sentence[0, self._feature_index[(None, None)]] = 1
         for entity in found:
-            for name in ((entity["entity"], None), (entity["entity"], entity["value"])):
+            value = (entity["entity"], entity["value"])
+            for name in ((entity["entity"], None), FEATURED_AS.get(value, value)):
                 column = self._feature_index.get(name)
                 if column is None:
                     continue

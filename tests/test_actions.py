@@ -143,6 +143,18 @@ async def test_a_health_condition_or_medicine_gets_its_gap_then_the_suitability_
     assert slots["topic"] == topic
 
 
+@pytest.mark.parametrize("intent", ["ask_not_covered", "ask_result_factors"])
+async def test_how_a_result_will_look_gets_its_gap_then_what_results_depend_on(intent):
+    messages, slots = await answer(
+        tracker(intent, "will I look frozen?", [entity("gap_topic", "appearance")])
+    )
+    text = messages[0]["text"]
+    assert text.startswith("The clinic's article doesn't cover how a result will look")
+    assert messages[0]["facts"] == ["both_result_factors"]
+    assert QUALIFIED in text
+    assert slots["topic"] == "result_factors"
+
+
 @pytest.mark.parametrize(
     "intent, text",
     [

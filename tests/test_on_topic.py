@@ -49,3 +49,30 @@ def test_a_long_message_ending_in_thanks_is_no_courtesy():
     assert message.get("intent")["name"] == "ask_not_covered"  # on topic: the honest gap, with the referral
     message = OnTopicGap({}).process([courtesy("thanks so much, the Botox answer really helped")])[0]
     assert message.get("intent")["name"] == "thanks"
+
+
+def classified(intent: str, entities) -> Message:
+    message = Message(data={"text": "…"})
+    message.set("intent", {"name": intent, "confidence": 0.9})
+    message.set("entities", entities)
+    return message
+
+
+PROCEDURE = {"entity": "gap_topic", "value": "procedure"}
+BOTOX = {"entity": "treatment", "value": "botox"}
+
+
+@pytest.mark.parametrize(
+    "intent, entities, becomes",
+    [
+        ("ask_duration", [PROCEDURE], "out_of_scope"),  # "how long do cheek implants last?"
+        ("nlu_fallback", [PROCEDURE], "out_of_scope"),
+        ("book_appointment", [PROCEDURE], "book_appointment"),  # a booking stays a booking
+        ("out_of_scope", [PROCEDURE, BOTOX], "ask_not_covered"),  # "a facelift after my botox?"
+        ("ask_duration", [PROCEDURE, BOTOX], "ask_duration"),
+        ("ask_duration", [{"entity": "gap_topic", "value": "pain"}], "ask_duration"),  # no procedure
+    ],
+)
+def test_another_procedure_is_off_topic_alone_and_a_gap_beside_botox_or_fillers(intent, entities, becomes):
+    message = OnTopicGap({}).process([classified(intent, entities)])[0]
+    assert message.get("intent") == {"name": becomes, "confidence": 0.9}
