@@ -154,6 +154,8 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
         "I've had a strong headache all day since botox and now I can't stand",
         "I've got chest pain and my heart's pounding",
         "sore lumps came up in my lip this week, the skin on them is hot",  # a word before, one after
+        "since the filler an hour ago the screen looks fuzzy in my left eye",  # how the world looks
+        "the bump in my lip has gone from pea-sized to huge since yesterday",
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -231,6 +233,8 @@ def test_symptoms_happening_now_are_red_flags(text):
         "I normally feel faint when I have injections, should I eat first?",  # a tendency
         "could you do anything about my droopy eyelids?",  # can it fix
         "I was born with a drooping eyelid. What do you suggest?",  # since birth
+        "I had blurry vision from an eye infection years ago, stable since 2016 with drops. Filler ok?",
+        "my sister got drops for her droopy eyelid after botox, would they help my hooded lids?",  # about me
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
