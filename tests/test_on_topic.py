@@ -13,13 +13,22 @@ RANKING = [
     {"name": "ask_duration", "confidence": 0.3},
     {"name": "ask_not_covered", "confidence": 0.2},
 ]
+PROCEDURE = {"entity": "gap_topic", "value": "procedure"}
+BOTOX = {"entity": "treatment", "value": "botox"}
+
+
+def classified(intent: str, entities, confidence: float = 0.9, text: str = "…") -> Message:
+    """A message as the classifier leaves it: its intent, ranked first, and its entities."""
+    message = Message(data={"text": text})
+    message.set("intent", {"name": intent, "confidence": confidence})
+    message.set("intent_ranking", [{"name": intent, "confidence": confidence}])
+    message.set("entities", entities)
+    return message
 
 
 def unsure(entities) -> Message:
-    message = Message(data={"text": "…"})
-    message.set("intent", {"name": "nlu_fallback", "confidence": 0.5})
+    message = classified("nlu_fallback", entities, confidence=0.5)
     message.set("intent_ranking", RANKING)
-    message.set("entities", entities)
     return message
 
 
@@ -36,11 +45,7 @@ def test_a_message_with_nothing_about_the_treatments_keeps_did_you_mean():
 
 
 def courtesy(text: str) -> Message:
-    message = Message(data={"text": text})
-    message.set("intent", {"name": "thanks", "confidence": 0.8})
-    message.set("intent_ranking", [{"name": "thanks", "confidence": 0.8}])
-    message.set("entities", [{"entity": "treatment", "value": "botox"}])
-    return message
+    return classified("thanks", [BOTOX], confidence=0.8, text=text)
 
 
 def test_a_long_message_ending_in_thanks_is_no_courtesy():
@@ -49,17 +54,6 @@ def test_a_long_message_ending_in_thanks_is_no_courtesy():
     assert message.get("intent")["name"] == "ask_not_covered"  # on topic: the honest gap, with the referral
     message = OnTopicGap({}).process([courtesy("thanks so much, the Botox answer really helped")])[0]
     assert message.get("intent")["name"] == "thanks"
-
-
-def classified(intent: str, entities) -> Message:
-    message = Message(data={"text": "…"})
-    message.set("intent", {"name": intent, "confidence": 0.9})
-    message.set("entities", entities)
-    return message
-
-
-PROCEDURE = {"entity": "gap_topic", "value": "procedure"}
-BOTOX = {"entity": "treatment", "value": "botox"}
 
 
 @pytest.mark.parametrize(
