@@ -85,3 +85,22 @@ def test_no_training_example_is_a_near_copy_of_a_held_out_message():
         if (match := process.extractOne(normalised(text), examples, scorer=fuzz.ratio, score_cutoff=90))
     ]
     assert not near_copies
+
+
+def test_no_entity_phrase_is_a_near_copy_of_a_held_out_message():
+    # a phrase of a few words may be any message's; one that is a whole held-out question was written for it
+    phrases = sorted(
+        {
+            normalised(phrase)
+            for values in load_rules("entity_patterns.yml").values()
+            for found in values.values()
+            for phrase in found
+            if len(phrase.split()) >= 3
+        }
+    )
+    near_copies = [
+        (name, text, match[0])
+        for name, text in held_out_texts()
+        if (match := process.extractOne(normalised(text), phrases, scorer=fuzz.ratio, score_cutoff=90))
+    ]
+    assert not near_copies
