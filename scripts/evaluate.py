@@ -35,7 +35,7 @@ REAL_SETS = (
     "real_patient_questions_fourth.yml", "real_patient_questions_fifth.yml",
     "real_patient_questions_sixth.yml", "real_patient_questions_seventh.yml",
     "real_patient_questions_eighth.yml", "real_patient_questions_ninth.yml",
-    "real_patient_questions_tenth.yml",
+    "real_patient_questions_tenth.yml", "real_patient_questions_eleventh.yml",
 )  # fmt: skip
 
 
