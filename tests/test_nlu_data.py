@@ -18,7 +18,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from components.red_flags import RED_FLAG_INTENT, RedFlagDetector
 from components.spacy_ruler import SpacyEntityRuler
 from contract import PROJECT_ROOT
-from review.training import held_out_texts, nlu_files, normalised, read_examples
+from review.training import NEAR_COPY, held_out_texts, nlu_files, normalised, read_examples
 
 pytestmark = pytest.mark.unit
 
@@ -77,30 +77,27 @@ def test_no_question_outside_report_red_flag_trips_the_red_flag_net():
     assert not false_alarms
 
 
-def test_no_training_example_is_a_near_copy_of_a_held_out_message():
-    examples = sorted({normalised(e.get("text")) for e in TRAINING.intent_examples})
-    near_copies = [
+def near_copies_of_held_out_messages(candidates) -> list:
+    """Each held-out message with the candidate (normalised) at least NEAR_COPY similar to it."""
+    choices = sorted({normalised(candidate) for candidate in candidates})
+    return [
         (name, text, match[0])
         for name, text in held_out_texts()
-        if (match := process.extractOne(normalised(text), examples, scorer=fuzz.ratio, score_cutoff=90))
+        if (match := process.extractOne(normalised(text), choices, scorer=fuzz.ratio, score_cutoff=NEAR_COPY))
     ]
-    assert not near_copies
+
+
+def test_no_training_example_is_a_near_copy_of_a_held_out_message():
+    assert not near_copies_of_held_out_messages(e.get("text") for e in TRAINING.intent_examples)
 
 
 def test_no_entity_phrase_is_a_near_copy_of_a_held_out_message():
     # a phrase of a few words may be any message's; one that is a whole held-out question was written for it
-    phrases = sorted(
-        {
-            normalised(phrase)
-            for values in load_rules("entity_patterns.yml").values()
-            for found in values.values()
-            for phrase in found
-            if len(phrase.split()) >= 3
-        }
+    phrases = (
+        phrase
+        for values in load_rules("entity_patterns.yml").values()
+        for found in values.values()
+        for phrase in found
+        if len(phrase.split()) >= 3
     )
-    near_copies = [
-        (name, text, match[0])
-        for name, text in held_out_texts()
-        if (match := process.extractOne(normalised(text), phrases, scorer=fuzz.ratio, score_cutoff=90))
-    ]
-    assert not near_copies
+    assert not near_copies_of_held_out_messages(phrases)
