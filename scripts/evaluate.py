@@ -4,7 +4,8 @@
    intent and entity reports, confusion matrix, histogram.
 2. `rasa test core` on tests/test_stories.yml: the story report.
 3. The answer check over REST on held-out patient questions (scripts/answer_check.py), and the frozen
-   held-out sets: real patients' questions, the triage sets (scripts/heldout_check.py).
+   held-out sets: real patients' questions (200 of them labelled a second time, to see how far two
+   labellers agree), the triage sets (scripts/heldout_check.py).
 4. results/SUMMARY.md. Exits non-zero if intent macro F1 < 0.95, any test story fails, fewer than 95 %
    of the real questions are answered right, an emergency misses urgent care, or fewer than 90 % of
    the near-misses get their own answer first.
@@ -36,6 +37,7 @@ REAL_SETS = (
     "real_patient_questions_sixth.yml", "real_patient_questions_seventh.yml",
     "real_patient_questions_eighth.yml", "real_patient_questions_ninth.yml",
     "real_patient_questions_tenth.yml", "real_patient_questions_eleventh.yml",
+    "real_patient_questions_twelfth.yml",
 )  # fmt: skip
 
 
@@ -68,9 +70,12 @@ def main() -> int:
         with servers.assistant(workdir, workdir / "tracker.db") as rasa_:
             answers = answer_check.run(rasa_.url)
             real = {name: heldout_check.real_questions(rasa_.url, name) for name in REAL_SETS}
+            second = heldout_check.second_opinion(rasa_.url)
             triage = {name: heldout_check.triage(rasa_.url, name) for name in heldout_check.TRIAGE_SETS}
     (RESULTS / "answers.json").write_text(json.dumps(answers, indent=2))
-    (RESULTS / "heldout.json").write_text(json.dumps({"real_questions": real, "triage": triage}, indent=2))
+    (RESULTS / "heldout.json").write_text(
+        json.dumps({"real_questions": real, "second_labels": second, "triage": triage}, indent=2)
+    )
 
     intents = json.loads((nlu / "intent_report.json").read_text())
     entities = json.loads((nlu / "SpacyEntityRuler_report.json").read_text())
@@ -96,6 +101,10 @@ def main() -> int:
             f"| real patients' questions answered right ({name}) | {r['right']}/{r['of']} |"
             for name, r in real.items()
         ],
+        "| two labellers of the same 200 real questions: same labels / the second's meet the first's | "
+        f"{second['same_labels']}/{second['of']} / {second['second_meets_first']}/{second['of']} |",
+        "| those 200 answered right by the first labels / by the second / by either | "
+        f"{second['right_by_first']} / {second['right_by_second']} / {second['right_by_either']} |",
         *[
             f"| {name}: emergencies with urgent care first / near-misses with their own answer first / "
             f"near-misses not sent to urgent care | {t['emergencies']['right']}/{t['emergencies']['of']} / "

@@ -3,6 +3,8 @@
 - tests/heldout/real_patient_questions.yml: real patients' questions from public pages, labelled against
   the article. Right when the reply has every expected answer (card, gap, red flag…); a red flag must
   come first.
+- tests/heldout/second_labels.yml: 200 of those questions labelled again by another helper: how often two
+  labellers following tests/heldout/LABELLING.md agree, and the assistant judged by each.
 - tests/heldout/triage*.yml: emergencies (urgent-care direction must be the first reply) and near-misses
   that mention a symptom but are no emergency (their own answer must come first; urgent-care direction
   must not).
@@ -52,6 +54,7 @@ TRIAGE_SETS = (
     "triage_fortyeighth.yml", "triage_fortyninth.yml", "triage_fiftieth.yml",
 )  # fmt: skip
 NOTICE = "virtual assistant. I share general information"
+SECOND_LABELS = "second_labels.yml"
 
 
 @dataclass
@@ -133,6 +136,46 @@ def real_questions(rasa_url: str, name: str = "real_patient_questions.yml") -> D
         "by_kind": {kind: _share(found) for kind, found in sorted(by_kind.items())},
         "recommendation_in_every_reply": sum(r.recommends_professional for r in results) / len(results),
         "misses": [asdict(r) for r in results if not r.right],
+    }
+
+
+def scored_text(item: Dict[str, Any]) -> str:
+    """The message of an item whose reply is scored: its text, or its last turn's."""
+    if "text" in item:
+        return item["text"]
+    last = item["turns"][-1]
+    return last["text"] if isinstance(last, dict) else last
+
+
+def second_opinion(rasa_url: str) -> Dict[str, Any]:
+    """The questions labelled twice: how far the labellers agree, and the assistant judged by each.
+
+    The second labels "meet" the first when they include every first label: answered as the second
+    labeller expects, the reply would be right by the first set's score. That share is the ceiling of a
+    bar measured against one labeller.
+    """
+    facts = knowledge.load()
+    second = read(SECOND_LABELS)["questions"]
+    sets = {s["set"] for s in second}
+    items = {(name, scored_text(item)): item for name in sets for item in read(name)["questions"]}
+    firsts = [items[(s["set"], s["text"])] for s in second]
+    by_first = ask_all(rasa_url, firsts, facts, "kind")
+    # the same conversation, its scored turn expecting the second labels
+    relabelled = [
+        {**item, "expect": s["expect"], "turns": [*item["turns"][:-1], {"text": s["text"]}]}
+        if "turns" in item
+        else {**item, "expect": s["expect"]}
+        for item, s in zip(firsts, second)
+    ]
+    by_second = ask_all(rasa_url, relabelled, facts, "kind")
+    labels = [(set(first.expect), set(second.expect)) for first, second in zip(by_first, by_second)]
+    return {
+        "of": len(second),
+        "same_labels": sum(a == b for a, b in labels),
+        "second_meets_first": sum(a <= b for a, b in labels),
+        "right_by_first": sum(r.right for r in by_first),
+        "right_by_second": sum(r.right for r in by_second),
+        "right_by_either": sum(a.right or b.right for a, b in zip(by_first, by_second)),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions import knowledge
-from scripts import answer_check
+from scripts import answer_check, heldout_check
 
 
 def test_held_out_patient_questions_are_answered_safely_and_mostly_right(rasa_url):
@@ -32,3 +32,19 @@ def test_a_gap_is_met_by_its_name_or_by_one_the_labelling_guide_lacks(expect, ga
     facts = knowledge.load()
     reply = f"The clinic's article doesn't cover {facts.gaps[gap]}, so I can't give you a reliable answer."
     assert answer_check.meets(expect, [{"text": reply}], facts) is right
+
+
+@pytest.mark.unit
+def test_every_second_label_is_of_a_held_out_question_and_names_an_answer_the_check_knows():
+    facts = knowledge.load()
+    answers = {fact.id for fact in facts.facts} | {"red_flag", "out_of_scope", "contact"}
+    answers |= {f"gap:{gap}" for gap in answer_check.LABELLED_GAPS | {"other"}}
+    second = heldout_check.read(heldout_check.SECOND_LABELS)["questions"]
+    asked = {
+        (name, heldout_check.scored_text(item))
+        for name in {s["set"] for s in second}
+        for item in heldout_check.read(name)["questions"]
+    }
+    assert [s["text"] for s in second if (s["set"], s["text"]) not in asked] == []
+    expectations = [[s["expect"]] if isinstance(s["expect"], str) else s["expect"] for s in second]
+    assert {label for labels in expectations for label in labels} <= answers
