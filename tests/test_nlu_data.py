@@ -101,3 +101,20 @@ def test_no_entity_phrase_is_a_near_copy_of_a_held_out_message():
         if len(phrase.split()) >= 3
     )
     assert not near_copies_of_held_out_messages(phrases)
+
+
+@pytest.mark.parametrize(
+    "text, gaps",
+    [
+        ("can I take out finance to pay for my lip filler?", []),  # a loan, not a removal
+        ("could you take out my filler if I hate it?", ["removal"]),
+        ("can botox stop excessive sweating under my arms?", ["other_uses"]),
+        ("is botox for teeth grinding the same as the cosmetic one?", ["other_uses"]),
+        ("I've been sweating and dizzy since my filler", []),  # a symptom, not a use
+        ("what should I avoid before my botox?", ["preparation"]),
+        ("how long does the treatment take, start to finish?", ["other"]),
+    ],
+)
+def test_gap_words_are_read_by_what_they_mean(text, gaps):
+    found = RULER.process([Message(data={"text": text})])[0].get("entities", [])
+    assert [e["value"] for e in found if e["entity"] == "gap_topic"] == gaps
