@@ -168,7 +168,7 @@ def second_opinion(rasa_url: str) -> Dict[str, Any]:
         for item, s in zip(firsts, second)
     ]
     by_second = ask_all(rasa_url, relabelled, facts, "kind")
-    labels = [(set(first.expect), set(second.expect)) for first, second in zip(by_first, by_second)]
+    labels = [(set(a.expect), set(b.expect)) for a, b in zip(by_first, by_second)]
     return {
         "of": len(second),
         "same_labels": sum(a == b for a, b in labels),
