@@ -32,7 +32,8 @@ from tests.harness import model, servers
 # is told the article doesn't cover it): staff say it asks which areas Botox treats.
 MISSED, MISSED_INTENT = "is botox just for wrinkles or can it do other stuff", "ask_treatment_areas"
 # Taken for a booking request: staff say the article doesn't cover preparing for a treatment.
-GAP, GAP_TOPIC = "is there anything I should avoid before my appointment", "preparing for treatment"
+GAP = "is there anything I should skip the evening ahead of my appointment"
+GAP_TOPIC = "preparing for treatment"
 PERSONAL = (
     "Hi, I am Sarah Okafor, my email is sarah.okafor@example.com and my phone is 07700 900123, "
     "how much would lip filler cost me"
