@@ -72,19 +72,25 @@ class Result:
     missed: List[str] = field(default_factory=list)
 
 
-def _expectations(expect: Union[str, List[str]]) -> List[str]:
+def expectations(expect: Union[str, List[str]]) -> List[str]:
+    """An `expect` as a list: one expectation, or several."""
     return [expect] if isinstance(expect, str) else list(expect)
+
+
+def turns_of(item: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """An item's turns, each a dict with its text: its `turns`, or its `text` alone."""
+    turns = item.get("turns") or [item["text"]]
+    return [turn if isinstance(turn, dict) else {"text": turn} for turn in turns]
 
 
 def ask(rasa_url: str, item: Dict[str, Any], facts: knowledge.Knowledge, kind: str) -> Result:
     """Sends an item's turns as one conversation; scores the last turn's reply against `expect`."""
     sender = f"heldout-{uuid.uuid4()}"
-    turns = item.get("turns") or [{"text": item["text"], "expect": item.get("expect", "red_flag")}]
-    turns = [turn if isinstance(turn, dict) else {"text": turn} for turn in turns]
+    turns = turns_of(item)
     for turn in turns[:-1]:
         servers.say(rasa_url, sender, turn["text"])
     messages = servers.say(rasa_url, sender, turns[-1]["text"])
-    expect = _expectations(turns[-1].get("expect") or item.get("expect") or "red_flag")
+    expect = expectations(turns[-1].get("expect") or item.get("expect") or "red_flag")
     missed = [e for e in expect if not meets(e, messages, facts)]
     # the notice that opens a conversation says nothing about the question: leave it out of the record
     answer = messages[1:] if messages and NOTICE in messages[0].get("text", "") else messages
@@ -139,14 +145,6 @@ def real_questions(rasa_url: str, name: str = "real_patient_questions.yml") -> D
     }
 
 
-def scored_text(item: Dict[str, Any]) -> str:
-    """The message of an item whose reply is scored: its text, or its last turn's."""
-    if "text" in item:
-        return item["text"]
-    last = item["turns"][-1]
-    return last["text"] if isinstance(last, dict) else last
-
-
 def second_opinion(rasa_url: str) -> Dict[str, Any]:
     """The questions labelled twice: how far the labellers agree, and the assistant judged by each.
 
@@ -157,14 +155,12 @@ def second_opinion(rasa_url: str) -> Dict[str, Any]:
     facts = knowledge.load()
     second = read(SECOND_LABELS)["questions"]
     sets = {s["set"] for s in second}
-    items = {(name, scored_text(item)): item for name in sets for item in read(name)["questions"]}
+    items = {(name, turns_of(item)[-1]["text"]): item for name in sets for item in read(name)["questions"]}
     firsts = [items[(s["set"], s["text"])] for s in second]
     by_first = ask_all(rasa_url, firsts, facts, "kind")
     # the same conversation, its scored turn expecting the second labels
     relabelled = [
-        {**item, "expect": s["expect"], "turns": [*item["turns"][:-1], {"text": s["text"]}]}
-        if "turns" in item
-        else {**item, "expect": s["expect"]}
+        {**item, "turns": [*turns_of(item)[:-1], {"text": s["text"]}], "expect": s["expect"]}
         for item, s in zip(firsts, second)
     ]
     by_second = ask_all(rasa_url, relabelled, facts, "kind")
