@@ -37,7 +37,7 @@ REAL_SETS = (
     "real_patient_questions_sixth.yml", "real_patient_questions_seventh.yml",
     "real_patient_questions_eighth.yml", "real_patient_questions_ninth.yml",
     "real_patient_questions_tenth.yml", "real_patient_questions_eleventh.yml",
-    "real_patient_questions_twelfth.yml",
+    "real_patient_questions_twelfth.yml", "real_patient_questions_thirteenth.yml",
 )  # fmt: skip
 
 
