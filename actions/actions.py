@@ -15,6 +15,7 @@ from actions import config, knowledge
 from actions.answers import (
     ANSWERED_DESPITE_GAP,
     ASK_THE_CLINIC,
+    GAPS_OF_TOPIC,
     NEAREST_TOPIC_OF_GAP,
     NOT_COVERED,
     SIDE_EFFECTS,
@@ -163,14 +164,16 @@ class ActionAnswerQuestion(Action):
         if topic not in facts.topics and nearest_topics:
             topic = nearest_topics[0]
 
-        # gap words the topic's own answer already covers ("how much per unit?") don't count
-        open_gaps = [g for g in gaps if g not in ANSWERED_DESPITE_GAP.get(topic, set())]
-        if not open_gaps and asks_what_is_not_covered(tracker):
-            open_gaps = ["other"]
         topics = list(dict.fromkeys([topic, *other_questions(tracker, facts, topic), *nearest_topics]))
         # a message that names a symptom or an unwanted result gets the article's word on side effects too
         if tracker.latest_message.get(SYMPTOMS_MENTIONED_KEY) and SIDE_EFFECTS not in topics:
             topics.append(SIDE_EFFECTS)
+        # a gap said only beside a topic's card counts only when the answer gives that card
+        gaps = [g for g in gaps if GAPS_OF_TOPIC.get(g, topic) in topics]
+        # gap words the topic's own answer already covers ("how much per unit?") don't count
+        open_gaps = [g for g in gaps if g not in ANSWERED_DESPITE_GAP.get(topic, set())]
+        if not open_gaps and asks_what_is_not_covered(tracker):
+            open_gaps = ["other"]
         areas = entity_values(tracker, "area")
         if topic in facts.topics and open_gaps:  # asked two things: say which the article doesn't cover
             answer = compose_partly(facts, topics, treatment, areas, open_gaps)

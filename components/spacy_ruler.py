@@ -25,6 +25,10 @@ from components.knowledge_file import KnowledgeFileComponent
 # topic (components/on_topic.py); as a feature of its own it taught the classifier that any message
 # naming one is off topic, an emergency after "a liquid nose job" included.
 FEATURED_AS = {("gap_topic", "procedure"): ("gap_topic", "other")}
+# Values the classifier doesn't see: "can it be fixed?" asks how a side effect is put right when a side
+# effect is told, and of a treatment otherwise ("how can I treat thinning lips?"); as a gap feature it
+# made such questions read as ones the article doesn't cover.
+NOT_FEATURED = {("gap_topic", "side_effect_care")}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
@@ -92,6 +96,7 @@ class SpacyEntityRuler(KnowledgeFileComponent, EntityExtractorMixin):
         # a question that names no treatment, area or gap is more likely off-topic
         names = [(None, None)] + [(entity, None) for entity in rules]
         names += [(entity, value) for entity, values in rules.items() for value in values]
+        names = [name for name in names if name not in NOT_FEATURED]
         self._feature_index = {name: i for i, name in enumerate(names)}
 
     def _find(self, text: str) -> List[Dict[str, Any]]:
@@ -112,6 +117,7 @@ class SpacyEntityRuler(KnowledgeFileComponent, EntityExtractorMixin):
             return
         sequence = scipy.sparse.lil_matrix((len(tokens), len(self._feature_index)))
         sentence = scipy.sparse.lil_matrix((1, len(self._feature_index)))
+        found = [entity for entity in found if (entity["entity"], entity["value"]) not in NOT_FEATURED]
         if not found:
             sentence[0, self._feature_index[(None, None)]] = 1
         for entity in found:

@@ -143,6 +143,14 @@ async def test_a_health_condition_or_medicine_gets_its_gap_then_the_suitability_
     assert slots["topic"] == topic
 
 
+@pytest.mark.parametrize("intent", ["ask_not_covered", "ask_suitability"])
+async def test_a_question_about_men_gets_its_gap_then_the_suitability_card(intent):
+    messages, slots = await answer(tracker(intent, "are fillers ok for men?", [entity("gap_topic", "men")]))
+    assert messages[0]["text"].startswith("The clinic's article doesn't cover treatment for men")
+    assert messages[0]["facts"] == ["both_suitability"] and messages[0]["gaps"] == ["men"]
+    assert slots["topic"] == "suitability"
+
+
 @pytest.mark.parametrize("intent", ["ask_not_covered", "ask_result_factors"])
 async def test_how_a_result_will_look_gets_its_gap_then_what_results_depend_on(intent):
     messages, slots = await answer(
@@ -320,6 +328,24 @@ async def test_a_question_the_article_says_nothing_of_gets_that_said_before_the_
     entities = [entity("gap_topic", "other"), entity("gap_topic", "downtime")]
     messages, _ = await answer(tracker("ask_not_covered", entities=entities))
     assert "doesn't cover downtime, recovery or aftercare," in messages[0]["text"]
+
+
+async def test_how_a_side_effect_is_put_right_is_a_gap_said_only_beside_the_side_effects_card():
+    care = [entity("gap_topic", "side_effect_care")]
+    # "one brow sits higher since my botox, can it be fixed?"
+    messages, _ = await answer(tracker("ask_side_effects", entities=care))
+    text = messages[0]["text"]
+    assert text.startswith("The clinic's article doesn't cover how a side effect is treated")
+    assert messages[0]["facts"] == ["both_side_effects"] and messages[0]["gaps"] == ["side_effect_care"]
+    # "a small lump after my filler, what can be done?": the symptom brings the card, and the gap with it
+    everyday = [{"id": "everyday", "label": "swelling or a lump that is getting worse"}]
+    messages, _ = await answer(tracker("ask_not_covered", entities=care, symptoms_mentioned=everyday))
+    assert messages[0]["gaps"] == ["side_effect_care"] and messages[0]["facts"] == ["both_side_effects"]
+    # "what can be done about my forehead lines?" asks of a treatment, not of a side effect
+    messages, _ = await answer(tracker("ask_treatment_areas", entities=[*care, entity("area", "forehead")]))
+    assert "doesn't cover" not in messages[0]["text"] and messages[0]["facts"] == ["botox_treatment_areas"]
+    messages, _ = await answer(tracker("ask_not_covered", entities=care))
+    assert messages[0]["gaps"] == ["other"]
 
 
 async def test_a_question_the_article_answers_in_part_gets_both_parts_and_one_referral():

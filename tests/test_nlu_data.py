@@ -16,7 +16,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.red_flags import RED_FLAG_INTENT, RedFlagDetector
-from components.spacy_ruler import SpacyEntityRuler
+from components.spacy_ruler import BlankSpacyTokenizer, SpacyEntityRuler
 from contract import PROJECT_ROOT
 from review.training import NEAR_COPY, held_out_texts, nlu_files, normalised, read_examples
 
@@ -113,8 +113,25 @@ def test_no_entity_phrase_is_a_near_copy_of_a_held_out_message():
         ("I've been sweating and dizzy since my filler", []),  # a symptom, not a use
         ("what should I avoid before my botox?", ["preparation"]),
         ("how long does the treatment take, start to finish?", ["other"]),
+        ("one brow sits higher since my botox, can it be fixed?", ["side_effect_care"]),
+        ("do men get fillers too?", ["men"]),
+        ("is sculptra natural or man-made?", []),  # a material, not a patient
     ],
 )
 def test_gap_words_are_read_by_what_they_mean(text, gaps):
     found = RULER.process([Message(data={"text": text})])[0].get("entities", [])
     assert [e["value"] for e in found if e["entity"] == "gap_topic"] == gaps
+
+
+def test_words_asking_how_a_side_effect_is_put_right_give_the_classifier_no_feature():
+    # "how can I treat thinning lips?" asks of a treatment: the words must not read as a gap
+    tokenizer = BlankSpacyTokenizer(BlankSpacyTokenizer.get_default_config())
+
+    def sentence_features(text: str):
+        message = Message(data={"text": text})
+        RULER.process(tokenizer.process([message]))
+        return message.get_sparse_features("text")[1].features.toarray()
+
+    told = "one brow sits higher since my botox"
+    assert (sentence_features(told) == sentence_features(f"{told}, can it be fixed")).all()
+    assert (sentence_features("hello there") == sentence_features("can it be fixed")).all()
