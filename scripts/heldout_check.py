@@ -83,23 +83,34 @@ def turns_of(item: Dict[str, Any]) -> List[Dict[str, Any]]:
     return [turn if isinstance(turn, dict) else {"text": turn} for turn in turns]
 
 
-def ask(rasa_url: str, item: Dict[str, Any], facts: knowledge.Knowledge, kind: str) -> Result:
-    """Sends an item's turns as one conversation; scores the last turn's reply against `expect`."""
+def converse(rasa_url: str, item: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Sends an item's turns as one conversation; returns the bot's messages to the last turn."""
     sender = f"heldout-{uuid.uuid4()}"
     turns = turns_of(item)
     for turn in turns[:-1]:
         servers.say(rasa_url, sender, turn["text"])
-    messages = servers.say(rasa_url, sender, turns[-1]["text"])
-    expect = expectations(turns[-1].get("expect") or item.get("expect") or "red_flag")
-    missed = [e for e in expect if not meets(e, messages, facts)]
+    return servers.say(rasa_url, sender, turns[-1]["text"])
+
+
+def score(
+    item: Dict[str, Any],
+    messages: List[Dict[str, Any]],
+    facts: knowledge.Knowledge,
+    kind: str,
+    expect: Union[str, List[str], None] = None,
+) -> Result:
+    """Scores the bot's messages to an item's last turn against `expect`, by default the item's own."""
+    turns = turns_of(item)
+    expected = expectations(expect or turns[-1].get("expect") or item.get("expect") or "red_flag")
+    missed = [e for e in expected if not meets(e, messages, facts)]
     # the notice that opens a conversation says nothing about the question: leave it out of the record
     answer = messages[1:] if messages and NOTICE in messages[0].get("text", "") else messages
     reply = "\n".join(m.get("text", "") for m in answer)
     urgent_first = bool(messages) and URGENT in messages[0].get("text", "")
-    right = not missed and (urgent_first or "red_flag" not in expect)
+    right = not missed and (urgent_first or "red_flag" not in expected)
     return Result(
         texts=[turn["text"] for turn in turns],
-        expect=expect,
+        expect=expected,
         kind=kind,
         reply=reply,
         right=right,
@@ -110,10 +121,16 @@ def ask(rasa_url: str, item: Dict[str, Any], facts: knowledge.Knowledge, kind: s
     )
 
 
-def ask_all(rasa_url: str, items: List[Dict[str, Any]], facts: knowledge.Knowledge, key: str) -> List[Result]:
-    """`ask` for every item, a few conversations at a time; the results in the items' order."""
+def converse_all(rasa_url: str, items: List[Dict[str, Any]]) -> List[List[Dict[str, Any]]]:
+    """`converse` for every item, a few conversations at a time; the replies in the items' order."""
     with ThreadPoolExecutor(CONCURRENT_CONVERSATIONS) as pool:
-        return list(pool.map(lambda item: ask(rasa_url, item, facts, item.get(key, "")), items))
+        return list(pool.map(lambda item: converse(rasa_url, item), items))
+
+
+def ask_all(rasa_url: str, items: List[Dict[str, Any]], facts: knowledge.Knowledge, key: str) -> List[Result]:
+    """Every item sent and scored against its own expectation; the results in the items' order."""
+    replies = converse_all(rasa_url, items)
+    return [score(item, messages, facts, item.get(key, "")) for item, messages in zip(items, replies)]
 
 
 def read(name: Union[str, Path]) -> Dict[str, Any]:
@@ -157,13 +174,13 @@ def second_opinion(rasa_url: str) -> Dict[str, Any]:
     sets = {s["set"] for s in second}
     items = {(name, turns_of(item)[-1]["text"]): item for name in sets for item in read(name)["questions"]}
     firsts = [items[(s["set"], s["text"])] for s in second]
-    by_first = ask_all(rasa_url, firsts, facts, "kind")
-    # the same conversation, its scored turn expecting the second labels
-    relabelled = [
-        {**item, "turns": [*turns_of(item)[:-1], {"text": s["text"]}], "expect": s["expect"]}
-        for item, s in zip(firsts, second)
+    replies = converse_all(rasa_url, firsts)
+    by_first = [score(item, messages, facts, item.get("kind", "")) for item, messages in zip(firsts, replies)]
+    # the same reply, judged by the second labels
+    by_second = [
+        score(item, messages, facts, item.get("kind", ""), s["expect"])
+        for item, messages, s in zip(firsts, replies, second)
     ]
-    by_second = ask_all(rasa_url, relabelled, facts, "kind")
     labels = [(set(a.expect), set(b.expect)) for a, b in zip(by_first, by_second)]
     return {
         "of": len(second),
