@@ -22,7 +22,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Union
+from typing import Any, Dict, Iterable, List, Tuple, Union
 
 import yaml
 
@@ -142,6 +142,11 @@ def read(name: Union[str, Path]) -> Dict[str, Any]:
     return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
 
+def by_scored_text(names: Iterable[str]) -> Dict[Tuple[str, str], Dict[str, Any]]:
+    """The items of the named sets, keyed by set and the text whose reply is scored (the last turn's)."""
+    return {(name, turns_of(item)[-1]["text"]): item for name in names for item in read(name)["questions"]}
+
+
 def _share(results: List[Result]) -> Dict[str, Any]:
     return {"right": sum(r.right for r in results), "of": len(results)}
 
@@ -171,8 +176,7 @@ def second_opinion(rasa_url: str) -> Dict[str, Any]:
     """
     facts = knowledge.load()
     second = read(SECOND_LABELS)["questions"]
-    sets = {s["set"] for s in second}
-    items = {(name, turns_of(item)[-1]["text"]): item for name in sets for item in read(name)["questions"]}
+    items = by_scored_text({s["set"] for s in second})
     firsts = [items[(s["set"], s["text"])] for s in second]
     replies = converse_all(rasa_url, firsts)
     by_first = [score(item, messages, facts, item.get("kind", "")) for item, messages in zip(firsts, replies)]
