@@ -19,8 +19,14 @@ SIDE_EFFECTS = "side_effects"
 ANSWERED_DESPITE_GAP = {"cost": {"dosage"}, SIDE_EFFECTS: {"downtime", "pain"}}
 # Gaps the article speaks to nearby, answered with that card after saying what the article doesn't cover:
 # of health conditions and medicines, and of men, it says only that a doctor decides who is suitable; of
-# how a result will look ("will I look frozen?"), only what results depend on.
-NEAREST_TOPIC_OF_GAP = {"health": "suitability", "men": "suitability", "appearance": "result_factors"}
+# how a result will look ("will I look frozen?"), only what results depend on; of stopping treatment, only
+# how long results last and that follow-ups keep them.
+NEAREST_TOPIC_OF_GAP = {
+    "health": "suitability",
+    "men": "suitability",
+    "appearance": "result_factors",
+    "stopping": "maintenance",
+}
 # Gaps said only beside a topic's card: "what can be done?" after a side effect asks how it is put right,
 # which the article doesn't cover; "what can be done about my forehead lines?" asks of a treatment.
 GAPS_OF_TOPIC = {"side_effect_care": SIDE_EFFECTS}

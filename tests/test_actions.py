@@ -151,6 +151,16 @@ async def test_a_question_about_men_gets_its_gap_then_the_suitability_card(inten
     assert slots["topic"] == "suitability"
 
 
+@pytest.mark.parametrize("intent", ["ask_not_covered", "ask_maintenance"])
+async def test_stopping_treatment_gets_its_gap_then_what_the_article_says_of_keeping_results(intent):
+    messages, slots = await answer(
+        tracker(intent, "what happens if I stop botox?", [entity("gap_topic", "stopping")])
+    )
+    assert messages[0]["text"].startswith("The clinic's article doesn't cover what happens when you stop")
+    assert messages[0]["gaps"] == ["stopping"] and "botox_maintenance" in messages[0]["facts"]
+    assert slots["topic"] == "maintenance"
+
+
 @pytest.mark.parametrize("intent", ["ask_not_covered", "ask_result_factors"])
 async def test_how_a_result_will_look_gets_its_gap_then_what_results_depend_on(intent):
     messages, slots = await answer(

@@ -116,6 +116,13 @@ def test_no_entity_phrase_is_a_near_copy_of_a_held_out_message():
         ("one brow sits higher since my botox, can it be fixed?", ["side_effect_care"]),
         ("do men get fillers too?", ["men"]),
         ("is sculptra natural or man-made?", []),  # a material, not a patient
+        ("what happens when you stop getting botox?", ["stopping"]),
+        ("can you stop getting older with botox?", []),  # ageing, not treatment, stops
+        ("my lines vanish when I stop frowning", []),
+        ("what will botox in my forehead feel like?", ["pain"]),
+        ("I feel like my lips are uneven after filler", []),  # a story's words, not a question's
+        ("what if I don't like my lips afterwards?", ["removal"]),
+        ("how much botox is too much?", ["dosage"]),
     ],
 )
 def test_gap_words_are_read_by_what_they_mean(text, gaps):
