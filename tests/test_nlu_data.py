@@ -123,6 +123,8 @@ def test_no_entity_phrase_is_a_near_copy_of_a_held_out_message():
         ("I feel like my lips are uneven after filler", []),  # a story's words, not a question's
         ("what if I don't like my lips afterwards?", ["removal"]),
         ("how much botox is too much?", ["dosage"]),
+        ("what's a good age to start fillers?", ["age"]),
+        ("what should I look for when choosing a clinic for botox?", ["other"]),
     ],
 )
 def test_gap_words_are_read_by_what_they_mean(text, gaps):
