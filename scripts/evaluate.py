@@ -38,7 +38,7 @@ REAL_SETS = (
     "real_patient_questions_eighth.yml", "real_patient_questions_ninth.yml",
     "real_patient_questions_tenth.yml", "real_patient_questions_eleventh.yml",
     "real_patient_questions_twelfth.yml", "real_patient_questions_thirteenth.yml",
-    "real_patient_questions_fourteenth.yml",
+    "real_patient_questions_fourteenth.yml", "real_patient_questions_fifteenth.yml",
 )  # fmt: skip
 
 
