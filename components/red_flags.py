@@ -30,6 +30,7 @@ from spacy.tokens import Span
 from spacy.util import filter_spans
 
 from components.knowledge_file import KnowledgeFileComponent
+from components.typography import straight_apostrophes
 from contract import RED_FLAG_INTENT, RED_FLAGS_KEY, SYMPTOMS_MENTIONED_KEY
 
 # where a clause ends: a cue before it ("sorry if this is silly,") does not reach the words after it
@@ -42,8 +43,8 @@ WORD = re.compile(r"\b\w+\b")
 
 
 def normalise(text: str, text_speak: Dict[str, str]) -> str:
-    """Lower-cases, straightens curly apostrophes, folds white space and spells out chat words."""
-    text = " ".join(text.replace("\u2019", "'").replace("\u2018", "'").lower().split())
+    """Lower-cases, straightens apostrophes, folds white space and spells out chat words."""
+    text = " ".join(straight_apostrophes(text).lower().split())
     text = STRETCHED.sub(r"\1", text)
     return WORD.sub(lambda word: text_speak.get(word.group(), word.group()), text)
 

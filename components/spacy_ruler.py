@@ -20,6 +20,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from spacy.pipeline import EntityRuler
 
 from components.knowledge_file import KnowledgeFileComponent
+from components.typography import straight_apostrophes
 
 # Values the classifier sees as another: another procedure decides by rule whether a question is on
 # topic (components/on_topic.py); as a feature of its own it taught the classifier that any message
@@ -63,8 +64,8 @@ class BlankSpacyTokenizer(Tokenizer):
         return cls({**cls.get_default_config(), **config})
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
-        """Splits the attribute's text into spaCy tokens, dropping white space."""
-        doc = self._nlp.make_doc(message.get(attribute) or "")
+        """Splits the attribute's text into spaCy tokens, dropping white space; apostrophes made plain."""
+        doc = self._nlp.make_doc(straight_apostrophes(message.get(attribute) or ""))
         tokens = [Token(token.text, token.idx) for token in doc if token.text.strip()]
         return self._apply_token_pattern(tokens)
 
@@ -108,7 +109,7 @@ class SpacyEntityRuler(KnowledgeFileComponent, EntityExtractorMixin):
                 "value": span.ent_id_,
                 "confidence_entity": 1.0,
             }
-            for span in self._nlp(text).ents
+            for span in self._nlp(straight_apostrophes(text)).ents
         ]
 
     def _add_features(self, message: Message, found: List[Dict[str, Any]]) -> None:

@@ -124,6 +124,8 @@ def test_no_entity_phrase_is_a_near_copy_of_a_held_out_message():
         ("what if I don't like my lips afterwards?", ["removal"]),
         ("how much botox is too much?", ["dosage"]),
         ("what's a good age to start fillers?", ["age"]),
+        ("what\u2019s it like to get botox?", ["other"]),  # a phone's curly apostrophe
+        ("what if I don\u00b4t like the result?", ["removal"]),
         ("what should I look for when choosing a clinic for botox?", ["other"]),
     ],
 )
