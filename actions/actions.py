@@ -170,8 +170,13 @@ class ActionAnswerQuestion(Action):
             topics.append(SIDE_EFFECTS)
         # a gap said only beside a topic's card counts only when the answer gives that card
         gaps = [g for g in gaps if GAPS_OF_TOPIC.get(g, topic) in topics]
-        # gap words the topic's own answer already covers ("how much per unit?") don't count
-        open_gaps = [g for g in gaps if g not in ANSWERED_DESPITE_GAP.get(topic, set())]
+        # gap words the topic's own answer already covers ("how much per unit?", "side effects like
+        # bruising?") don't count; of side effects only when a symptom is named: the sauna or a flight
+        # after filler is an aftercare question, not a side effect
+        covered = ANSWERED_DESPITE_GAP.get(topic, set())
+        if topic == SIDE_EFFECTS and not tracker.latest_message.get(SYMPTOMS_MENTIONED_KEY):
+            covered = set()
+        open_gaps = [g for g in gaps if g not in covered]
         if not open_gaps and asks_what_is_not_covered(tracker):
             open_gaps = ["other"]
         areas = entity_values(tracker, "area")

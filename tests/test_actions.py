@@ -323,8 +323,15 @@ async def test_a_gap_word_that_is_not_about_side_effects_wins_over_them():
     entities = [entity("gap_topic", "pregnancy"), treatment("botox", "botox")]
     messages, _ = await answer(tracker("ask_side_effects", entities=entities))
     assert "doesn't cover treatment during pregnancy or breastfeeding" in messages[0]["text"]
-    messages, _ = await answer(tracker("ask_side_effects", entities=[entity("gap_topic", "downtime")]))
-    assert messages[0]["facts"] == ["both_side_effects"]
+    # "what are the side effects, like bruising?": the side-effects card answers the symptom
+    everyday = [{"id": "everyday", "label": "swelling or a lump that is getting worse"}]
+    downtime = [entity("gap_topic", "downtime")]
+    messages, _ = await answer(tracker("ask_side_effects", entities=downtime, symptoms_mentioned=everyday))
+    assert messages[0]["facts"] == ["both_side_effects"] and not messages[0]["gaps"]
+    # "is the sauna bad after filler?": aftercare, which the article doesn't cover, then the card
+    messages, _ = await answer(tracker("ask_side_effects", entities=downtime))
+    assert "doesn't cover downtime, recovery or aftercare" in messages[0]["text"]
+    assert messages[0]["facts"] == ["both_side_effects"] and messages[0]["gaps"] == ["downtime"]
 
 
 async def test_a_question_the_article_says_nothing_of_gets_that_said_before_the_nearest_card():

@@ -126,6 +126,9 @@ def test_no_entity_phrase_is_a_near_copy_of_a_held_out_message():
         ("what's a good age to start fillers?", ["age"]),
         ("what\u2019s it like to get botox?", ["other"]),  # a phone's curly apostrophe
         ("what if I don\u00b4t like the result?", ["removal"]),
+        ("does filler affect breast milk?", ["pregnancy"]),
+        ("I'm over 60, is filler still worth it?", ["age"]),
+        ("can I go to my yoga class after botox?", ["downtime"]),
         ("what should I look for when choosing a clinic for botox?", ["other"]),
     ],
 )
