@@ -14,8 +14,9 @@ NOT_COVERED = "not_covered"
 # the topic a message that names a symptom also gets (actions/actions.py)
 SIDE_EFFECTS = "side_effects"
 # Gap words these topics' answers already cover: they say where the article stops ("how much per
-# unit?", "side effects like bruising?"). With any other gap word the answer says first what the article
-# doesn't cover, then what it says on the topic ("is it safe when pregnant?").
+# unit?", "side effects like bruising?"; of side effects only when the message names a symptom, see
+# actions/actions.py). With any other gap word the answer says first what the article doesn't cover, then
+# what it says on the topic ("is it safe when pregnant?").
 ANSWERED_DESPITE_GAP = {"cost": {"dosage"}, SIDE_EFFECTS: {"downtime", "pain"}}
 # Gaps the article speaks to nearby, answered with that card after saying what the article doesn't cover:
 # of health conditions and medicines, and of men, it says only that a doctor decides who is suitable; of
