@@ -13,7 +13,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import config, knowledge
 from actions.answers import (
-    ANSWERED_DESPITE_GAP,
     ASK_THE_CLINIC,
     GAPS_OF_TOPIC,
     NEAREST_TOPIC_OF_GAP,
@@ -22,6 +21,7 @@ from actions.answers import (
     compose_gap,
     compose_partly,
     compose_several,
+    gaps_answered_by,
 )
 from contract import (
     BOTH,
@@ -170,12 +170,8 @@ class ActionAnswerQuestion(Action):
             topics.append(SIDE_EFFECTS)
         # a gap said only beside a topic's card counts only when the answer gives that card
         gaps = [g for g in gaps if GAPS_OF_TOPIC.get(g, topic) in topics]
-        # gap words the topic's own answer already covers ("how much per unit?", "side effects like
-        # bruising?") don't count; of side effects only when a symptom is named: the sauna or a flight
-        # after filler is an aftercare question, not a side effect
-        covered = ANSWERED_DESPITE_GAP.get(topic, set())
-        if topic == SIDE_EFFECTS and not tracker.latest_message.get(SYMPTOMS_MENTIONED_KEY):
-            covered = set()
+        # gap words the topic's own answer already covers ("how much per unit?") don't count
+        covered = gaps_answered_by(topic, bool(tracker.latest_message.get(SYMPTOMS_MENTIONED_KEY)))
         open_gaps = [g for g in gaps if g not in covered]
         if not open_gaps and asks_what_is_not_covered(tracker):
             open_gaps = ["other"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import random
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from actions.knowledge import Fact, Knowledge
 from contract import BOTH, BOTOX, FILLER
@@ -14,9 +14,8 @@ NOT_COVERED = "not_covered"
 # the topic a message that names a symptom also gets (actions/actions.py)
 SIDE_EFFECTS = "side_effects"
 # Gap words these topics' answers already cover: they say where the article stops ("how much per
-# unit?", "side effects like bruising?"; of side effects only when the message names a symptom, see
-# actions/actions.py). With any other gap word the answer says first what the article doesn't cover, then
-# what it says on the topic ("is it safe when pregnant?").
+# unit?", "side effects like bruising?"). With any other gap word the answer says first what the article
+# doesn't cover, then what it says on the topic ("is it safe when pregnant?").
 ANSWERED_DESPITE_GAP = {"cost": {"dosage"}, SIDE_EFFECTS: {"downtime", "pain"}}
 # Gaps the article speaks to nearby, answered with that card after saying what the article doesn't cover:
 # of health conditions and medicines, and of men, it says only that a doctor decides who is suitable; of
@@ -42,6 +41,17 @@ class Answer:
     fact_ids: Tuple[str, ...] = ()
     buttons: List[Dict[str, str]] = field(default_factory=list)
     gaps: Tuple[str, ...] = ()
+
+
+def gaps_answered_by(topic: str, symptom_named: bool) -> Set[str]:
+    """The gaps a topic's own answer covers (ANSWERED_DESPITE_GAP).
+
+    The side-effects card covers them only beside a symptom: "side effects like bruising?" is answered
+    by it, "is the sauna bad after filler?" asks of aftercare, which the article doesn't cover.
+    """
+    if topic == SIDE_EFFECTS and not symptom_named:
+        return set()
+    return ANSWERED_DESPITE_GAP.get(topic, set())
 
 
 def cards_for(knowledge: Knowledge, topic: str, treatment: Optional[str]) -> List[Fact]:
