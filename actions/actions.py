@@ -132,6 +132,65 @@ def when_to_seek_urgent_care(dispatcher: CollectingDispatcher, tracker: Tracker)
         dispatcher.utter_message(response="utter_if_symptoms_appear", symptoms=symptoms)
 
 
+def answer_question(
+    dispatcher: CollectingDispatcher, tracker: Tracker, intent: str, symptom_named: bool
+) -> List[EventType]:
+    """Answers a question intent for the treatment in the message, else the one remembered.
+
+    `symptom_named`: the message names a symptom or an unwanted result, so the answer gives the
+    article's word on side effects too.
+    """
+    facts = knowledge.load()
+    named = treatment_in_message(tracker)
+    treatment = named or tracker.get_slot("treatment")
+    gaps = entity_values(tracker, "gap_topic")
+    if not gaps and is_brand_comparison(tracker):
+        gaps = ["brand_comparison"]
+
+    if intent.startswith(TOPIC_INTENT_PREFIX):
+        topic = intent[len(TOPIC_INTENT_PREFIX) :]
+    else:  # a follow-up such as "and fillers?": the same topic as before
+        topic = tracker.get_slot("topic") or "what_is"
+        if topic == NOT_COVERED:
+            gaps = gaps or tracker.get_slot("gap_topics") or []
+    # a gap the article speaks to nearby gets that card too: "can I have filler on warfarin?"
+    nearest_topics = [NEAREST_TOPIC_OF_GAP[g] for g in gaps if g in NEAREST_TOPIC_OF_GAP]
+    if topic not in facts.topics and nearest_topics:
+        topic = nearest_topics[0]
+
+    topics = list(dict.fromkeys([topic, *other_questions(tracker, facts, topic), *nearest_topics]))
+    if symptom_named and SIDE_EFFECTS not in topics:
+        topics.append(SIDE_EFFECTS)
+    # a gap said only beside a topic's card counts only when the answer gives that card
+    gaps = [g for g in gaps if GAPS_OF_TOPIC.get(g, topic) in topics]
+    # gap words the topic's own answer already covers ("how much per unit?") don't count
+    open_gaps = [g for g in gaps if g not in gaps_answered_by(topic, symptom_named)]
+    if not open_gaps and asks_what_is_not_covered(tracker):
+        open_gaps = ["other"]
+    areas = entity_values(tracker, "area")
+    if topic in facts.topics and open_gaps:  # asked two things: say which the article doesn't cover
+        answer = compose_partly(facts, topics, treatment, areas, open_gaps)
+    elif topic in facts.topics:
+        answer = compose_several(facts, topics, treatment, areas)
+    else:
+        gaps, topic = gaps or ["other"], NOT_COVERED
+        if SIDE_EFFECTS in topics:
+            answer = compose_partly(facts, [SIDE_EFFECTS], treatment, areas, gaps)
+        else:
+            answer = compose_gap(facts, gaps, treatment)
+            nearby = topic_buttons(tracker)  # what the article does cover, nearest to the question
+            if nearby:
+                answer = dataclasses.replace(answer, buttons=[*nearby, ASK_THE_CLINIC])
+
+    # facts and gaps go into the bot event's metadata, for the staff review app
+    dispatcher.utter_message(
+        text=answer.text,
+        buttons=answer.buttons,
+        **{FACTS_KEY: list(answer.fact_ids), GAPS_KEY: list(answer.gaps)},
+    )
+    return changed_slots(tracker, topic=topic, gap_topics=gaps or None, treatment=treatment)
+
+
 class ActionAnswerQuestion(Action):
     """Answers a question about Botox and fillers from the facts file."""
 
@@ -142,62 +201,14 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        """Answers the asked topic for the treatment in the message, else the one remembered."""
-        facts = knowledge.load()
+        """Answers the asked topic, then says when to seek urgent care for symptoms it mentions."""
         remind_of_urgent_care(dispatcher, tracker)
         events = show_notice_once(dispatcher, tracker)
         intent = tracker.latest_message["intent"].get("name") or ""
-        named = treatment_in_message(tracker)
-        treatment = named or tracker.get_slot("treatment")
-        gaps = entity_values(tracker, "gap_topic")
-        if not gaps and is_brand_comparison(tracker):
-            gaps = ["brand_comparison"]
-
-        if intent.startswith(TOPIC_INTENT_PREFIX):
-            topic = intent[len(TOPIC_INTENT_PREFIX) :]
-        else:  # a follow-up such as "and fillers?": the same topic as before
-            topic = tracker.get_slot("topic") or "what_is"
-            if topic == NOT_COVERED:
-                gaps = gaps or tracker.get_slot("gap_topics") or []
-        # a gap the article speaks to nearby gets that card too: "can I have filler on warfarin?"
-        nearest_topics = [NEAREST_TOPIC_OF_GAP[g] for g in gaps if g in NEAREST_TOPIC_OF_GAP]
-        if topic not in facts.topics and nearest_topics:
-            topic = nearest_topics[0]
-
-        topics = list(dict.fromkeys([topic, *other_questions(tracker, facts, topic), *nearest_topics]))
-        # a message that names a symptom or an unwanted result gets the article's word on side effects too
-        if tracker.latest_message.get(SYMPTOMS_MENTIONED_KEY) and SIDE_EFFECTS not in topics:
-            topics.append(SIDE_EFFECTS)
-        # a gap said only beside a topic's card counts only when the answer gives that card
-        gaps = [g for g in gaps if GAPS_OF_TOPIC.get(g, topic) in topics]
-        # gap words the topic's own answer already covers ("how much per unit?") don't count
-        covered = gaps_answered_by(topic, bool(tracker.latest_message.get(SYMPTOMS_MENTIONED_KEY)))
-        open_gaps = [g for g in gaps if g not in covered]
-        if not open_gaps and asks_what_is_not_covered(tracker):
-            open_gaps = ["other"]
-        areas = entity_values(tracker, "area")
-        if topic in facts.topics and open_gaps:  # asked two things: say which the article doesn't cover
-            answer = compose_partly(facts, topics, treatment, areas, open_gaps)
-        elif topic in facts.topics:
-            answer = compose_several(facts, topics, treatment, areas)
-        else:
-            gaps, topic = gaps or ["other"], NOT_COVERED
-            if SIDE_EFFECTS in topics:
-                answer = compose_partly(facts, [SIDE_EFFECTS], treatment, areas, gaps)
-            else:
-                answer = compose_gap(facts, gaps, treatment)
-                nearby = topic_buttons(tracker)  # what the article does cover, nearest to the question
-                if nearby:
-                    answer = dataclasses.replace(answer, buttons=[*nearby, ASK_THE_CLINIC])
-
-        # facts and gaps go into the bot event's metadata, for the staff review app
-        dispatcher.utter_message(
-            text=answer.text,
-            buttons=answer.buttons,
-            **{FACTS_KEY: list(answer.fact_ids), GAPS_KEY: list(answer.gaps)},
-        )
+        symptom_named = bool(tracker.latest_message.get(SYMPTOMS_MENTIONED_KEY))
+        events += answer_question(dispatcher, tracker, intent, symptom_named)
         when_to_seek_urgent_care(dispatcher, tracker)
-        return events + changed_slots(tracker, topic=topic, gap_topics=gaps or None, treatment=treatment)
+        return events
 
 
 class ActionHandleRedFlag(Action):
@@ -210,16 +221,24 @@ class ActionHandleRedFlag(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        """Names the symptoms, gives the clinic's contact and marks the turn for staff."""
+        """Names the symptoms, gives the clinic's contact, marks the turn for staff, then answers.
+
+        "Is it normal to get blisters after lip fillers?": urgent care first, then what was asked, with
+        the article's word on side effects (components/red_flags.py keeps what the message asks).
+        """
         clinic = config.clinic()
         labels = [flag["label"] for flag in tracker.latest_message.get(RED_FLAGS_KEY) or []]
+        asked = tracker.latest_message.get(OTHER_QUESTIONS_KEY) or []
         dispatcher.utter_message(
-            response="utter_when_safe",
+            response="utter_when_safe_then_answer" if asked else "utter_when_safe",
             symptoms=" or ".join(labels) or "symptoms like these",
             clinic_name=clinic.name,
             clinic_phone=clinic.phone,
         )
-        return [SlotSet("red_flag", True), *show_notice_once(dispatcher, tracker)]
+        events = [SlotSet("red_flag", True), *show_notice_once(dispatcher, tracker)]
+        if asked:
+            events += answer_question(dispatcher, tracker, asked[0], symptom_named=True)
+        return events
 
 
 class NoticeThenResponse(Action, abc.ABC):

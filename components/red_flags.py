@@ -30,8 +30,15 @@ from spacy.tokens import Span
 from spacy.util import filter_spans
 
 from components.knowledge_file import KnowledgeFileComponent
+from components.questions import question_parts
 from components.typography import straight_apostrophes
-from contract import RED_FLAG_INTENT, RED_FLAGS_KEY, SYMPTOMS_MENTIONED_KEY
+from contract import (
+    OTHER_QUESTIONS_KEY,
+    RED_FLAG_INTENT,
+    RED_FLAGS_KEY,
+    SYMPTOMS_MENTIONED_KEY,
+    TOPIC_INTENT_PREFIX,
+)
 
 # where a clause ends: a cue before it ("sorry if this is silly,") does not reach the words after it
 CLAUSE_BREAK = re.compile(r"[,;.!?]")
@@ -279,6 +286,19 @@ class RedFlagDetector(KnowledgeFileComponent):
     def _named(self, flag_ids: set) -> List[Dict[str, str]]:
         return [{"id": i, "label": label} for i, label in self._labels.items() if i in flag_ids]
 
+    @staticmethod
+    def _asked(message: Message) -> List[str]:
+        """The topics a message asks besides its red flag, read before the red flag overrides them.
+
+        Only when it asks something ("is it normal to get blisters after lip fillers?"): a report with
+        no question ("my lip is going white") gets the urgent-care direction alone.
+        """
+        if not question_parts(message.get(TEXT) or ""):
+            return []
+        reading = (message.get(INTENT) or {}).get("name") or ""
+        asked = [reading] if reading.startswith(TOPIC_INTENT_PREFIX) else []
+        return list(dict.fromkeys([*asked, *(message.get(OTHER_QUESTIONS_KEY) or [])]))
+
     def process(self, messages: List[Message]) -> List[Message]:
         """Makes a current red flag the intent; lets a question that only mentions symptoms keep its own."""
         for message in messages:
@@ -290,6 +310,9 @@ class RedFlagDetector(KnowledgeFileComponent):
             everyday_named = triage.everyday and (triage.everyday_aside or not classified_red_flag)
             mentioned = triage.mentioned or (self._named({self._everyday}) if everyday_named else [])
             if triage.current:
+                asked = self._asked(message)
+                if asked:
+                    message.set(OTHER_QUESTIONS_KEY, asked, add_to_output=True)
                 red_flag = {"name": RED_FLAG_INTENT, "confidence": 1.0}
                 message.set(INTENT, red_flag, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [red_flag, *ranking], add_to_output=True)

@@ -28,7 +28,8 @@ TOPIC_INTENT_PREFIX = "ask_"
 # What the NLU pipeline adds to a parsed message (components/)
 RED_FLAGS_KEY = "red_flags"  # red flags happening now: [{"id", "label"}]
 SYMPTOMS_MENTIONED_KEY = "symptoms_mentioned"  # negated, past, hypothetical or asked about
-OTHER_QUESTIONS_KEY = "other_questions"  # the other topic intents of a message, or ask_not_covered
+# the topic intents a message asks besides its intent (a red flag included), or ask_not_covered
+OTHER_QUESTIONS_KEY = "other_questions"
 
 # What a bot reply carries in its metadata (actions/actions.py)
 FACTS_KEY = "facts"  # the ids of the cards it cites (knowledge/facts.yml)

@@ -241,6 +241,25 @@ async def test_after_the_urgent_care_rule_the_red_flag_action_names_symptoms_and
     assert slots["red_flag"] is True
 
 
+async def test_a_red_flag_that_asks_something_gets_its_answer_after_the_urgent_care_direction():
+    flags = [{"id": "skin_color_or_unusual_pain", "label": "skin turning white, grey or blue"}]
+    side_effects = next(f for f in knowledge.load().facts if f.id == "both_side_effects").answer
+    messages, slots = await run(
+        actions.ActionHandleRedFlag(),
+        tracker(
+            "report_red_flag",
+            entities=[treatment("botox", "Botox")],
+            red_flags=flags,
+            other_questions=["ask_duration"],
+        ),
+    )
+    assert messages[0]["response"] == "utter_when_safe_then_answer"
+    assert "three to four months" in messages[-1]["text"] and side_effects in messages[-1]["text"]
+    assert QUALIFIED in messages[-1]["text"]
+    assert messages[-1]["facts"] == ["botox_duration", "both_side_effects"]
+    assert slots == {"red_flag": True, "topic": "duration", "treatment": "botox"}
+
+
 async def test_a_red_flag_the_classifier_found_alone_is_handled_too():
     messages, _ = await run(actions.ActionHandleRedFlag(), tracker("report_red_flag"))
     assert messages[0]["symptoms"] == "symptoms like these"

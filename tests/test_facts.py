@@ -65,7 +65,7 @@ def test_the_emergency_number_is_only_where_a_patient_may_need_urgent_care():
 # before its first answer, and the lines that follow a reply which already recommended a professional.
 SMALL_TALK = {
     "utter_notice", "utter_greet", "utter_goodbye", "utter_thanks", "utter_affirm", "utter_deny",
-    "utter_iamabot", "utter_if_symptoms_appear", "utter_when_safe",
+    "utter_iamabot", "utter_if_symptoms_appear", "utter_when_safe", "utter_when_safe_then_answer",
 }  # fmt: skip
 
 

@@ -87,6 +87,23 @@ def test_a_red_flag_overrides_the_classifier_and_is_recorded():
     assert message.get("intent") == {"name": RED_FLAG_INTENT, "confidence": 1.0}
     assert [r["name"] for r in message.get("intent_ranking")] == [RED_FLAG_INTENT, "ask_cost"]
     assert message.get("red_flags")[0]["label"].startswith("skin turning white")
+    assert message.get("other_questions") == ["ask_cost"]  # answered after the urgent-care direction
+
+
+@pytest.mark.parametrize(
+    "text, reading",
+    [
+        ("my lips turned blue an hour after my filler", "ask_side_effects"),  # a report, no question
+        ("my lips turned blue an hour after my filler, is that normal?", RED_FLAG_INTENT),  # nothing else
+    ],
+)
+def test_a_red_flag_keeps_no_other_question_when_the_message_asks_none_besides(text, reading):
+    message = Message(data={"text": text})
+    message.set("intent", {"name": reading, "confidence": 0.9})
+    message.set("intent_ranking", [{"name": reading, "confidence": 0.9}])
+    DETECTOR.process([message])
+    assert message.get("intent")["name"] == RED_FLAG_INTENT
+    assert message.get("other_questions") is None
 
 
 @pytest.mark.parametrize(
