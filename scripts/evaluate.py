@@ -40,6 +40,7 @@ REAL_SETS = (
     "real_patient_questions_twelfth.yml", "real_patient_questions_thirteenth.yml",
     "real_patient_questions_fourteenth.yml", "real_patient_questions_fifteenth.yml",
     "real_patient_questions_sixteenth.yml", "real_patient_questions_seventeenth.yml",
+    "real_patient_questions_eighteenth.yml", "real_patient_questions_nineteenth.yml",
 )  # fmt: skip
 
 
