@@ -49,6 +49,9 @@ DETECTOR = RedFlagDetector(
         ("now is very difficult for me swallow the food after botox", "breathing_swallowing_speaking"),
         ("after the injection he is very confuse and talking strange", "stroke"),
         ("my husband fall down after the injection and he not wake up good", "chest_pain_or_seizure"),
+        # the bleeding and its not stopping far apart, and tissues soaked without "through"
+        ("the needle mark kept bleeding since we got home and it still won't stop", "chest_pain_or_seizure"),
+        ("I've soaked lots of tissues already, the injection spot keeps going", "chest_pain_or_seizure"),
         ("the left side of my face won't move properly since the filler", "stroke"),
     ],
 )
