@@ -15,6 +15,7 @@ from actions import config, knowledge
 from actions.answers import (
     ASK_THE_CLINIC,
     GAPS_OF_TOPIC,
+    NEARBY_TOPIC_CONFIDENCE,
     NEAREST_TOPIC_OF_GAP,
     NOT_COVERED,
     SIDE_EFFECTS,
@@ -34,6 +35,7 @@ from contract import (
     RED_FLAGS_KEY,
     SYMPTOMS_MENTIONED_KEY,
     TOPIC_INTENT_PREFIX,
+    topic_of,
 )
 
 
@@ -93,6 +95,15 @@ def topic_buttons(tracker: Tracker, count: int = 2) -> List[Dict[str, str]]:
         {"title": topics[topic].question, "payload": f"/{TOPIC_INTENT_PREFIX}{topic}{entities}"}
         for topic in likeliest
     ]
+
+
+def likeliest_topic(tracker: Tracker, facts: knowledge.Knowledge) -> Optional[str]:
+    """The topic the classifier ranks first, when it is likely enough to answer beside a gap."""
+    for ranked in tracker.latest_message.get("intent_ranking") or []:
+        topic = topic_of(ranked["name"])
+        if topic in facts.topics:
+            return topic if ranked.get("confidence", 0.0) >= NEARBY_TOPIC_CONFIDENCE else None
+    return None
 
 
 def other_questions(tracker: Tracker, facts: knowledge.Knowledge, topic: str) -> List[str]:
@@ -174,8 +185,14 @@ def answer_question(
         answer = compose_several(facts, topics, treatment, areas)
     else:
         gaps, topic = gaps or ["other"], NOT_COVERED
-        if SIDE_EFFECTS in topics:
-            answer = compose_partly(facts, [SIDE_EFFECTS], treatment, areas, gaps)
+        # what the article says nearest to the question: the card of the topic the classifier leans to
+        # ("what do patients typically use Botox for?": the areas), and the side effects beside a symptom
+        likeliest = likeliest_topic(tracker, facts)
+        nearby_topics = [likeliest] if likeliest else []
+        if SIDE_EFFECTS in topics and SIDE_EFFECTS != likeliest:
+            nearby_topics.append(SIDE_EFFECTS)
+        if nearby_topics:
+            answer = compose_partly(facts, nearby_topics, treatment, areas, gaps)
         else:
             answer = compose_gap(facts, gaps, treatment)
             nearby = topic_buttons(tracker)  # what the article does cover, nearest to the question

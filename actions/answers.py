@@ -31,6 +31,11 @@ NEAREST_TOPIC_OF_GAP = {
 # which the article doesn't cover; "what can be done about my forehead lines?" asks of a treatment.
 GAPS_OF_TOPIC = {"side_effect_care": SIDE_EFFECTS}
 ASK_THE_CLINIC = {"title": "Ask the clinic", "payload": "/request_human"}
+# A question the article doesn't cover also gets the card of the topic the classifier ranks first, when it
+# gives that topic at least this confidence: what the article says nearest to the question (on the tuning
+# sets 0.3 answered 27 more questions right than no card, 0.2 six more again, with more cards beside the
+# point)
+NEARBY_TOPIC_CONFIDENCE = 0.3
 
 
 @dataclass(frozen=True)

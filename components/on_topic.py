@@ -3,8 +3,9 @@
 Rasa's FallbackClassifier turns every unsure prediction into `nlu_fallback`, and the two-stage fallback
 then asks "did you mean…?". For a message that is clearly about Botox or fillers (it names a treatment,
 a face area or a topic the article doesn't cover) that is the wrong answer to a clear question: the
-patient is told instead that the article doesn't cover it, with the likeliest topics as buttons and
-the referral (actions/actions.py). Messages with none of these still get "did you mean…?".
+patient is told instead that the article doesn't cover it, then the card of the topic the classifier
+leans to (at 0.3 or more), else the likeliest topics as buttons, and the referral (actions/actions.py).
+Messages with none of these still get "did you mean…?".
 
 A courtesy (thanks, goodbye…) is a courtesy only in a short message: "…I can't leave the house. Please
 help. Thanks" is a question, and "You're welcome!" no answer to it. A longer one is treated as unsure.

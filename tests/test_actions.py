@@ -310,6 +310,26 @@ async def test_a_gap_answer_offers_the_nearest_topics_the_article_covers_and_the
     assert titles == ["What are the side effects?", "How long does it last?", "Ask the clinic"]
 
 
+async def test_a_gap_answer_gives_the_card_of_a_topic_the_classifier_leans_to():
+    ranking = [
+        {"name": "ask_not_covered", "confidence": 0.5},
+        {"name": "ask_treatment_areas", "confidence": 0.4},
+        {"name": "ask_duration", "confidence": 0.05},
+    ]
+    botox = [treatment("botox", "Botox")]
+    messages, slots = await answer(tracker("ask_not_covered", entities=botox, intent_ranking=ranking))
+    assert messages[0]["text"].startswith("The clinic's article doesn't cover that question for Botox")
+    assert messages[0]["facts"] == ["botox_treatment_areas"] and messages[0]["gaps"] == ["other"]
+    assert QUALIFIED in messages[0]["text"]
+    assert slots["topic"] == "not_covered"
+    unsure = [ranking[0], {"name": "ask_treatment_areas", "confidence": 0.2}]
+    messages, _ = await answer(tracker("ask_not_covered", entities=botox, intent_ranking=unsure))
+    assert messages[0]["facts"] == [] and messages[0]["buttons"][-1] == {
+        "title": "Ask the clinic",
+        "payload": "/request_human",
+    }
+
+
 async def test_did_you_mean_offers_the_two_likeliest_questions_and_the_clinic():
     ranking = [
         {"name": "nlu_fallback", "confidence": 0.5},
