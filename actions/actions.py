@@ -32,6 +32,7 @@ from contract import (
     GAPS_KEY,
     NOT_COVERED_INTENT,
     OTHER_QUESTIONS_KEY,
+    PRODUCT_KEY,
     RED_FLAGS_KEY,
     SYMPTOMS_MENTIONED_KEY,
     TOPIC_INTENT_PREFIX,
@@ -54,22 +55,28 @@ def treatment_in_message(tracker: Tracker) -> Optional[str]:
 
 
 def is_brand_comparison(tracker: Tracker) -> bool:
-    """True when the message names two different products of the same treatment (Dysport vs Xeomin)."""
+    """True when the message names a product and another name of the same treatment (Dysport vs Xeomin).
+
+    Two kinds of treatment are no products: "filler after my lip injection", "fillers or a filler?".
+    """
     text = tracker.latest_message.get("text") or ""
     spans = sorted(
-        (e["start"], e["end"], e["value"])
+        (e["start"], e["end"], e["value"], bool(e.get(PRODUCT_KEY)))
         for e in tracker.latest_message.get("entities") or []
         if e.get("entity") == "treatment" and e["value"] != BOTH
     )
-    products: List[Tuple[int, int, str]] = []  # adjacent names are one product ("Juvederm Voluma")
-    for start, end, value in spans:
-        if products and not text[products[-1][1] : start].strip():
-            products[-1] = (products[-1][0], end, value)
+    named: List[Tuple[int, int, str, bool]] = []  # adjacent names are one ("Juvederm Voluma")
+    for start, end, value, product in spans:
+        if named and not text[named[-1][1] : start].strip():
+            first, _, _, product_too = named[-1]
+            named[-1] = (first, end, value, product or product_too)
         else:
-            products.append((start, end, value))
-    names = {(value, text[start:end].lower()) for start, end, value in products}
-    values = [value for value, _ in names]
-    return any(values.count(value) > 1 for value in values)
+            named.append((start, end, value, product))
+    names = {(value, text[start:end].lower(), product) for start, end, value, product in named}
+    return any(
+        product and any(other == value and words != name for other, words, _ in names)
+        for value, name, product in names
+    )
 
 
 def changed_slots(tracker: Tracker, **values: Any) -> List[EventType]:

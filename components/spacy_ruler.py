@@ -21,6 +21,7 @@ from spacy.pipeline import EntityRuler
 
 from components.knowledge_file import KnowledgeFileComponent
 from components.typography import straight_apostrophes
+from contract import PRODUCT_KEY
 
 # Values the classifier sees as another: another procedure decides by rule whether a question is on
 # topic (components/on_topic.py); as a feature of its own it taught the classifier that any message
@@ -77,9 +78,10 @@ class BlankSpacyTokenizer(Tokenizer):
 class SpacyEntityRuler(KnowledgeFileComponent, EntityExtractorMixin):
     """Tags entities with spaCy's EntityRuler from phrase lists, giving each its canonical value.
 
-    The rules file maps entity -> canonical value -> phrases (see knowledge/entity_patterns.yml).
-    What it finds also becomes sparse features for the intent classifier: a question that names a
-    gap topic ("pregnant", "units") or a face area says a lot about what is asked.
+    The rules file maps entity -> canonical value -> phrases (see knowledge/entity_patterns.yml). A
+    treatment named by a product ("Juvederm", written with capitals there) is marked `product`. What
+    it finds also becomes sparse features for the intent classifier: a question that names a gap topic
+    ("pregnant", "units") or a face area says a lot about what is asked.
     """
 
     def _build(self, rules: Dict[str, Any]) -> None:
@@ -99,18 +101,29 @@ class SpacyEntityRuler(KnowledgeFileComponent, EntityExtractorMixin):
         names += [(entity, value) for entity, values in rules.items() for value in values]
         names = [name for name in names if name not in NOT_FEATURED]
         self._feature_index = {name: i for i, name in enumerate(names)}
+        # products are written with capitals ("Juvederm", "Princess Volume"), kinds of treatment in lower
+        # case ("lip filler", "HA filler")
+        self._products = {
+            phrase.lower()
+            for phrases in rules.get("treatment", {}).values()
+            for phrase in phrases
+            if all(word[0].isupper() for word in phrase.split())
+        }
 
     def _find(self, text: str) -> List[Dict[str, Any]]:
-        return [
-            {
+        found = []
+        for span in self._nlp(straight_apostrophes(text)).ents:
+            entity = {
                 "entity": span.label_,
                 "start": span.start_char,
                 "end": span.end_char,
                 "value": span.ent_id_,
                 "confidence_entity": 1.0,
             }
-            for span in self._nlp(straight_apostrophes(text)).ents
-        ]
+            if span.label_ == "treatment" and span.text.lower() in self._products:
+                entity[PRODUCT_KEY] = True
+            found.append(entity)
+        return found
 
     def _add_features(self, message: Message, found: List[Dict[str, Any]]) -> None:
         tokens = message.get(TOKENS_NAMES[TEXT], [])

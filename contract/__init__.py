@@ -28,6 +28,8 @@ TOPIC_INTENT_PREFIX = "ask_"
 # What the NLU pipeline adds to a parsed message (components/)
 RED_FLAGS_KEY = "red_flags"  # red flags happening now: [{"id", "label"}]
 SYMPTOMS_MENTIONED_KEY = "symptoms_mentioned"  # negated, past, hypothetical or asked about
+# on a treatment entity that names a product ("Juvederm"), not a kind of treatment ("lip filler")
+PRODUCT_KEY = "product"
 # the topic intents a message asks besides its intent (a red flag included), or ask_not_covered
 OTHER_QUESTIONS_KEY = "other_questions"
 

@@ -9,6 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions, config, knowledge
+from contract import PRODUCT_KEY
 
 pytestmark = pytest.mark.unit
 
@@ -31,8 +32,9 @@ def tracker(
     return Tracker("patient", {"notice_shown": True, **(slots or {})}, latest, [], False, None, {}, "")
 
 
-def treatment(value: str, text: str, start: int = 0) -> Dict[str, Any]:
-    return {"entity": "treatment", "value": value, "start": start, "end": start + len(text)}
+def treatment(value: str, text: str, start: int = 0, product: bool = False) -> Dict[str, Any]:
+    named = {"entity": "treatment", "value": value, "start": start, "end": start + len(text)}
+    return {**named, PRODUCT_KEY: True} if product else named
 
 
 def entity(name: str, value: str) -> Dict[str, Any]:
@@ -182,7 +184,7 @@ async def test_how_a_result_will_look_gets_its_gap_then_what_results_depend_on(i
 )
 async def test_two_brands_of_one_treatment_are_a_brand_comparison_whatever_the_topic(intent, text):
     entities = [
-        treatment("botox", brand, text.index(brand)) for brand in ("dysport", "xeomin")
+        treatment("botox", brand, text.index(brand), product=True) for brand in ("dysport", "xeomin")
     ]  # fmt: skip
     messages, _ = await answer(tracker(intent, text=text, entities=entities))
     assert "how one brand compares with another" in messages[0]["text"]
@@ -431,6 +433,17 @@ async def test_unchanged_slots_are_not_set_again():
 
 async def test_one_product_named_in_two_words_is_not_a_brand_comparison():
     text = "how long does juvederm voluma last"
-    entities = [treatment("filler", word, text.index(word)) for word in ("juvederm", "voluma")]
+    entities = [treatment("filler", word, text.index(word), product=True) for word in ("juvederm", "voluma")]
     messages, _ = await answer(tracker("ask_duration", text=text, entities=entities))
     assert messages[0]["facts"] == ["filler_duration"]
+
+
+async def test_two_names_of_a_kind_of_treatment_are_not_a_brand_comparison():
+    text = "how long does filler last after a lip injection"
+    entities = [treatment("filler", "filler", 14), treatment("filler", "lip injection", 34)]
+    messages, _ = await answer(tracker("ask_duration", text=text, entities=entities))
+    assert messages[0]["facts"] == ["filler_duration"]
+    text = "how long does sculptra last compared to other fillers"  # a product and its kind
+    entities = [treatment("filler", "sculptra", 14, product=True), treatment("filler", "fillers", 46)]
+    messages, _ = await answer(tracker("ask_duration", text=text, entities=entities))
+    assert "how one brand compares with another" in messages[0]["text"]

@@ -17,7 +17,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from components.red_flags import RED_FLAG_INTENT, RedFlagDetector
 from components.spacy_ruler import BlankSpacyTokenizer, SpacyEntityRuler
-from contract import PROJECT_ROOT
+from contract import PRODUCT_KEY, PROJECT_ROOT
 from review.training import NEAR_COPY, held_out_texts, nlu_files, normalised, read_examples
 
 pytestmark = pytest.mark.unit
@@ -135,6 +135,21 @@ def test_no_entity_phrase_is_a_near_copy_of_a_held_out_message():
 def test_gap_words_are_read_by_what_they_mean(text, gaps):
     found = RULER.process([Message(data={"text": text})])[0].get("entities", [])
     assert [e["value"] for e in found if e["entity"] == "gap_topic"] == gaps
+
+
+@pytest.mark.parametrize(
+    "text, products",
+    [
+        ("is juvederm voluma better than restylane?", ["juvederm", "voluma", "restylane"]),
+        ("Dysport or BOTOX for my frown lines?", ["Dysport", "BOTOX"]),
+        ("how is Sculptra different from other fillers?", ["Sculptra"]),
+        ("can you feel the filler after a lip injection?", []),
+        ("are HA fillers and botulinum toxin the same thing?", []),
+    ],
+)
+def test_product_names_are_told_from_kinds_of_treatment(text, products):
+    found = RULER.process([Message(data={"text": text})])[0].get("entities", [])
+    assert [text[e["start"] : e["end"]] for e in found if e.get(PRODUCT_KEY)] == products
 
 
 def test_words_asking_how_a_side_effect_is_put_right_give_the_classifier_no_feature():
