@@ -14,6 +14,8 @@ A question about another procedure alone ("how long do cheek implants last?", "d
 hurt?") is off topic, however sure the classifier is of its topic: the article's cards are about Botox and
 fillers. Named beside Botox or fillers ("I had Sculptra last year, can I have a facelift?"), it is on
 topic, however sure the classifier is that it isn't: a part of the question the article doesn't cover.
+So is any message that names a topic the article doesn't cover ("what is your medical background?",
+"what is a nurse-led clinic?"): on a clinic's site, a question about the treatment the article lacks.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from contract import (
 ON_TOPIC_ENTITIES = {"treatment", "area", "gap_topic"}
 # the entity of another procedure (knowledge/entity_patterns.yml): a peel, an implant, a thread lift…
 OTHER_PROCEDURE = ("gap_topic", "procedure")
+# "can it be fixed?": a gap only beside a side effect, no word of the treatments on its own
+SIDE_EFFECT_CARE = "side_effect_care"
 # the longest courtesy people write ("thank you so much for all your help, that was really useful")
 COURTESY_WORDS = 12
 
@@ -45,7 +49,8 @@ class OnTopicGap(UntrainedComponent):
     """Turns `nlu_fallback` into `ask_not_covered` for a message about Botox or fillers.
 
     A long message the classifier calls a courtesy becomes `nlu_fallback` first; a question about
-    another procedure becomes `out_of_scope` alone, `ask_not_covered` beside Botox or fillers.
+    another procedure becomes `out_of_scope` alone, `ask_not_covered` beside Botox or fillers; an
+    off-topic reading of a message that names a topic the article doesn't cover becomes `ask_not_covered`.
     """
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -66,8 +71,11 @@ class OnTopicGap(UntrainedComponent):
                 # a question (not a booking or a courtesy) about another procedure alone
                 if name == FALLBACK_INTENT or name.startswith(TOPIC_INTENT_PREFIX):
                     message.set(INTENT, {**intent, "name": OUT_OF_SCOPE_INTENT}, add_to_output=True)
-            elif procedure and name == OUT_OF_SCOPE_INTENT:
-                # another procedure beside Botox or fillers: the part of the question the article lacks
+            elif name == OUT_OF_SCOPE_INTENT and any(
+                e.get("entity") == "gap_topic" and e.get("value") != SIDE_EFFECT_CARE for e in entities
+            ):
+                # what the article doesn't cover of the treatments ("what is your medical background?",
+                # "a nurse-led clinic?"), or another procedure beside Botox or fillers
                 message.set(INTENT, {**intent, "name": NOT_COVERED_INTENT}, add_to_output=True)
             elif name == FALLBACK_INTENT and named & ON_TOPIC_ENTITIES:
                 gap = {"name": NOT_COVERED_INTENT, "confidence": intent.get("confidence", 0.0)}

@@ -65,6 +65,8 @@ def test_a_long_message_ending_in_thanks_is_no_courtesy():
         ("out_of_scope", [PROCEDURE, BOTOX], "ask_not_covered"),  # "a facelift after my botox?"
         ("ask_duration", [PROCEDURE, BOTOX], "ask_duration"),
         ("ask_duration", [{"entity": "gap_topic", "value": "pain"}], "ask_duration"),  # no procedure
+        ("out_of_scope", [{"entity": "gap_topic", "value": "other"}], "ask_not_covered"),  # "your training?"
+        ("out_of_scope", [{"entity": "gap_topic", "value": "side_effect_care"}], "out_of_scope"),  # "fixed?"
     ],
 )
 def test_another_procedure_is_off_topic_alone_and_a_gap_beside_botox_or_fillers(intent, entities, becomes):
