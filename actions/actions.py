@@ -87,30 +87,29 @@ def changed_slots(tracker: Tracker, **values: Any) -> List[EventType]:
     return [SlotSet(name, value) for name, value in values.items() if tracker.get_slot(name) != value]
 
 
+def ranked_topics(tracker: Tracker, facts: knowledge.Knowledge) -> List[Tuple[str, float]]:
+    """The topics of the latest message's intent ranking, likeliest first, each with its confidence."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    ranked = [(topic_of(r["name"]), r.get("confidence", 0.0)) for r in ranking]
+    return [(topic, confidence) for topic, confidence in ranked if topic in facts.topics]
+
+
 def topic_buttons(tracker: Tracker, count: int = 2) -> List[Dict[str, str]]:
     """Buttons for the likeliest topics of the latest message, keeping the treatment it named."""
-    topics = knowledge.load().topics
-    ranking = tracker.latest_message.get("intent_ranking") or []
-    likeliest = [
-        r["name"][len(TOPIC_INTENT_PREFIX) :]
-        for r in ranking
-        if r["name"].startswith(TOPIC_INTENT_PREFIX) and r["name"][len(TOPIC_INTENT_PREFIX) :] in topics
-    ][:count]
+    facts = knowledge.load()
+    likeliest = [topic for topic, _ in ranked_topics(tracker, facts)][:count]
     named = treatment_in_message(tracker)
     entities = json.dumps({"treatment": named}) if named else ""
     return [
-        {"title": topics[topic].question, "payload": f"/{TOPIC_INTENT_PREFIX}{topic}{entities}"}
+        {"title": facts.topics[topic].question, "payload": f"/{TOPIC_INTENT_PREFIX}{topic}{entities}"}
         for topic in likeliest
     ]
 
 
 def likeliest_topic(tracker: Tracker, facts: knowledge.Knowledge) -> Optional[str]:
     """The topic the classifier ranks first, when it is likely enough to answer beside a gap."""
-    for ranked in tracker.latest_message.get("intent_ranking") or []:
-        topic = topic_of(ranked["name"])
-        if topic in facts.topics:
-            return topic if ranked.get("confidence", 0.0) >= NEARBY_TOPIC_CONFIDENCE else None
-    return None
+    ranked = ranked_topics(tracker, facts)
+    return ranked[0][0] if ranked and ranked[0][1] >= NEARBY_TOPIC_CONFIDENCE else None
 
 
 def other_questions(tracker: Tracker, facts: knowledge.Knowledge, topic: str) -> List[str]:
