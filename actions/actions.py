@@ -180,7 +180,7 @@ def answer_question(
         topics.append(SIDE_EFFECTS)
     # a gap said only beside a topic's card counts only when the answer gives that card
     gaps = [g for g in gaps if GAPS_OF_TOPIC.get(g, topic) in topics]
-    # gap words the topic's own answer already covers ("how much per unit?") don't count
+    # gap words the topic's own answer already covers ("side effects like bruising?") don't count
     open_gaps = [g for g in gaps if g not in gaps_answered_by(topic, symptom_named)]
     if not open_gaps and asks_what_is_not_covered(tracker):
         open_gaps = ["other"]

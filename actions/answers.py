@@ -13,10 +13,11 @@ from contract import BOTH, BOTOX, FILLER
 NOT_COVERED = "not_covered"
 # the topic a message that names a symptom also gets (actions/actions.py)
 SIDE_EFFECTS = "side_effects"
-# Gap words these topics' answers already cover: they say where the article stops ("how much per
-# unit?", "side effects like bruising?"). With any other gap word the answer says first what the article
-# doesn't cover, then what it says on the topic ("is it safe when pregnant?").
-ANSWERED_DESPITE_GAP = {"cost": {"dosage"}, SIDE_EFFECTS: {"downtime", "pain"}}
+# Gap words these topics' answers already cover: they say where the article stops ("side effects like
+# bruising?"). With any other gap word the answer says first what the article doesn't cover, then what it
+# says on the topic ("is it safe when pregnant?", "how much botox is needed, and the price?": the amount
+# is a doctor's call the cost card doesn't make).
+ANSWERED_DESPITE_GAP = {SIDE_EFFECTS: {"downtime", "pain"}}
 # Gaps the article speaks to nearby, answered with that card after saying what the article doesn't cover:
 # of health conditions and medicines, and of men, it says only that a doctor decides who is suitable; of
 # how a result will look ("will I look frozen?"), only what results depend on; of stopping treatment, only
