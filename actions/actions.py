@@ -19,6 +19,7 @@ from actions.answers import (
     NEAREST_TOPIC_OF_GAP,
     NOT_COVERED,
     SIDE_EFFECTS,
+    TOPIC_BESIDE_SIDE_EFFECT_CARE,
     compose_gap,
     compose_partly,
     compose_several,
@@ -34,6 +35,7 @@ from contract import (
     OTHER_QUESTIONS_KEY,
     PRODUCT_KEY,
     RED_FLAGS_KEY,
+    SIDE_EFFECT_CARE,
     SYMPTOMS_MENTIONED_KEY,
     TOPIC_INTENT_PREFIX,
     topic_of,
@@ -180,6 +182,10 @@ def answer_question(
         topics.append(SIDE_EFFECTS)
     # a gap said only beside a topic's card counts only when the answer gives that card
     gaps = [g for g in gaps if GAPS_OF_TOPIC.get(g, topic) in topics]
+    # a Botox side effect asked whether it will go away: how long Botox lasts, after the side effects
+    care_topic = TOPIC_BESIDE_SIDE_EFFECT_CARE.get(treatment or "") if SIDE_EFFECT_CARE in gaps else None
+    if care_topic and care_topic not in topics:
+        topics.append(care_topic)
     # gap words the topic's own answer already covers ("side effects like bruising?") don't count
     open_gaps = [g for g in gaps if g not in gaps_answered_by(topic, symptom_named)]
     if not open_gaps and asks_what_is_not_covered(tracker):
@@ -195,8 +201,7 @@ def answer_question(
         # ("what do patients typically use Botox for?": the areas), and the side effects beside a symptom
         likeliest = likeliest_topic(tracker, facts)
         nearby_topics = [likeliest] if likeliest else []
-        if SIDE_EFFECTS in topics and SIDE_EFFECTS != likeliest:
-            nearby_topics.append(SIDE_EFFECTS)
+        nearby_topics += [t for t in (SIDE_EFFECTS, care_topic) if t in topics and t != likeliest]
         if nearby_topics:
             answer = compose_partly(facts, nearby_topics, treatment, areas, gaps)
         else:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from actions.knowledge import Fact, Knowledge
-from contract import BOTH, BOTOX, FILLER
+from contract import BOTH, BOTOX, FILLER, SIDE_EFFECT_CARE
 
 NOT_COVERED = "not_covered"
 # the topic a message that names a symptom also gets (actions/actions.py)
@@ -30,7 +30,11 @@ NEAREST_TOPIC_OF_GAP = {
 }
 # Gaps said only beside a topic's card: "what can be done?" after a side effect asks how it is put right,
 # which the article doesn't cover; "what can be done about my forehead lines?" asks of a treatment.
-GAPS_OF_TOPIC = {"side_effect_care": SIDE_EFFECTS}
+GAPS_OF_TOPIC = {SIDE_EFFECT_CARE: SIDE_EFFECTS}
+# A Botox side effect asked how it is put right or whether it will go away ("my brow dropped, is this
+# permanent?"): the article says only how long Botox lasts, so that card follows the side effects. Not for
+# fillers: how long filler lasts is no answer to a lump or a swelling.
+TOPIC_BESIDE_SIDE_EFFECT_CARE = {BOTOX: "duration"}
 ASK_THE_CLINIC = {"title": "Ask the clinic", "payload": "/request_human"}
 # A question the article doesn't cover also gets the card of the topic the classifier ranks first, when it
 # gives that topic at least this confidence: what the article says nearest to the question (on the tuning

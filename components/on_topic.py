@@ -32,14 +32,13 @@ from contract import (
     FALLBACK_INTENT,
     NOT_COVERED_INTENT,
     OUT_OF_SCOPE_INTENT,
+    SIDE_EFFECT_CARE,
     TOPIC_INTENT_PREFIX,
 )
 
 ON_TOPIC_ENTITIES = {"treatment", "area", "gap_topic"}
 # the entity of another procedure (knowledge/entity_patterns.yml): a peel, an implant, a thread lift…
 OTHER_PROCEDURE = ("gap_topic", "procedure")
-# "can it be fixed?": a gap only beside a side effect, no word of the treatments on its own
-SIDE_EFFECT_CARE = "side_effect_care"
 # the longest courtesy people write ("thank you so much for all your help, that was really useful")
 COURTESY_WORDS = 12
 

@@ -21,7 +21,7 @@ from spacy.pipeline import EntityRuler
 
 from components.knowledge_file import KnowledgeFileComponent
 from components.typography import straight_apostrophes
-from contract import PRODUCT_KEY
+from contract import PRODUCT_KEY, SIDE_EFFECT_CARE
 
 # Values the classifier sees as another: another procedure decides by rule whether a question is on
 # topic (components/on_topic.py); as a feature of its own it taught the classifier that any message
@@ -30,7 +30,7 @@ FEATURED_AS = {("gap_topic", "procedure"): ("gap_topic", "other")}
 # Values the classifier doesn't see: "can it be fixed?" asks how a side effect is put right when a side
 # effect is told, and of a treatment otherwise ("how can I treat thinning lips?"); as a gap feature it
 # made such questions read as ones the article doesn't cover.
-NOT_FEATURED = {("gap_topic", "side_effect_care")}
+NOT_FEATURED = {("gap_topic", SIDE_EFFECT_CARE)}
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)

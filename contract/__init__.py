@@ -32,6 +32,9 @@ SYMPTOMS_MENTIONED_KEY = "symptoms_mentioned"  # negated, past, hypothetical or 
 PRODUCT_KEY = "product"
 # the topic intents a message asks besides its intent (a red flag included), or ask_not_covered
 OTHER_QUESTIONS_KEY = "other_questions"
+# the gap_topic entity value of a side effect asked how it is put right or whether it will go away ("can
+# it be fixed?", "is this permanent?"; knowledge/entity_patterns.yml): a gap only beside a side effect
+SIDE_EFFECT_CARE = "side_effect_care"
 
 # What a bot reply carries in its metadata (actions/actions.py)
 FACTS_KEY = "facts"  # the ids of the cards it cites (knowledge/facts.yml)

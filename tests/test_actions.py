@@ -121,9 +121,11 @@ async def test_a_gap_word_overrides_a_related_topic():
     assert "doesn't cover how soon results appear" in messages[0]["text"]
 
 
-async def test_cost_keeps_its_answer_even_with_a_gap_word():
+async def test_an_amount_asked_beside_the_cost_is_said_to_be_a_gap_before_the_cost_card():
+    # "how much botox is needed for my face, and what will it cost?"
     messages, _ = await answer(tracker("ask_cost", entities=[entity("gap_topic", "dosage")]))
-    assert messages[0]["facts"] == ["both_cost"]
+    assert messages[0]["facts"] == ["both_cost"] and messages[0]["gaps"] == ["dosage"]
+    assert messages[0]["text"].startswith("The clinic's article doesn't cover how many units")
 
 
 @pytest.mark.parametrize(
@@ -404,6 +406,23 @@ async def test_how_a_side_effect_is_put_right_is_a_gap_said_only_beside_the_side
     assert "doesn't cover" not in messages[0]["text"] and messages[0]["facts"] == ["botox_treatment_areas"]
     messages, _ = await answer(tracker("ask_not_covered", entities=care))
     assert messages[0]["gaps"] == ["other"]
+
+
+async def test_a_botox_side_effect_asked_whether_it_will_go_away_also_gets_how_long_botox_lasts():
+    care = [entity("gap_topic", "side_effect_care")]
+    # "my brow dropped after botox, is this permanent?"
+    messages, _ = await answer(tracker("ask_side_effects", entities=[*care, treatment("botox", "botox")]))
+    assert messages[0]["facts"] == ["both_side_effects", "botox_duration"]
+    # the same told with a symptom the classifier couldn't place
+    everyday = [{"id": "everyday", "label": "swelling or a lump that is getting worse"}]
+    botox_care = tracker(
+        "ask_not_covered", entities=[*care, treatment("botox", "botox")], symptoms_mentioned=everyday
+    )
+    messages, _ = await answer(botox_care)
+    assert "both_side_effects" in messages[0]["facts"] and "botox_duration" in messages[0]["facts"]
+    # "a lump after my filler, will it go away?": how long filler lasts is no answer to a lump
+    messages, _ = await answer(tracker("ask_side_effects", entities=[*care, treatment("filler", "filler")]))
+    assert messages[0]["facts"] == ["both_side_effects"]
 
 
 async def test_a_question_the_article_answers_in_part_gets_both_parts_and_one_referral():
