@@ -20,6 +20,7 @@ from actions.answers import (
     NOT_COVERED,
     SIDE_EFFECTS,
     TOPIC_BESIDE_SIDE_EFFECT_CARE,
+    asks_how_long_a_symptom_lasts,
     compose_gap,
     compose_partly,
     compose_several,
@@ -182,6 +183,9 @@ def answer_question(
         topics.append(SIDE_EFFECTS)
     # a gap said only beside a topic's card counts only when the answer gives that card
     gaps = [g for g in gaps if GAPS_OF_TOPIC.get(g, topic) in topics]
+    asks_more = bool(tracker.latest_message.get(OTHER_QUESTIONS_KEY))
+    if asks_how_long_a_symptom_lasts(topic, gaps, symptom_named, asks_more):
+        topics.remove(topic)
     # a Botox side effect asked whether it will go away: how long Botox lasts, after the side effects
     care_topic = TOPIC_BESIDE_SIDE_EFFECT_CARE.get(treatment or "") if SIDE_EFFECT_CARE in gaps else None
     if care_topic and care_topic not in topics:

@@ -13,6 +13,7 @@ from contract import BOTH, BOTOX, FILLER, SIDE_EFFECT_CARE
 NOT_COVERED = "not_covered"
 # the topic a message that names a symptom also gets (actions/actions.py)
 SIDE_EFFECTS = "side_effects"
+DURATION = "duration"
 # Gap words these topics' answers already cover: they say where the article stops ("side effects like
 # bruising?"). With any other gap word the answer says first what the article doesn't cover, then what it
 # says on the topic ("is it safe when pregnant?", "how much botox is needed, and the price?": the amount
@@ -34,7 +35,10 @@ GAPS_OF_TOPIC = {SIDE_EFFECT_CARE: SIDE_EFFECTS}
 # A Botox side effect asked how it is put right or whether it will go away ("my brow dropped, is this
 # permanent?"): the article says only how long Botox lasts, so that card follows the side effects. Not for
 # fillers: how long filler lasts is no answer to a lump or a swelling.
-TOPIC_BESIDE_SIDE_EFFECT_CARE = {BOTOX: "duration"}
+TOPIC_BESIDE_SIDE_EFFECT_CARE = {BOTOX: DURATION}
+# How long a symptom lasts ("how long are lips swollen after filler?") is a question of recovery, which the
+# article doesn't cover: how long results last is no answer to it.
+RECOVERY_GAPS = {"downtime", SIDE_EFFECT_CARE}
 ASK_THE_CLINIC = {"title": "Ask the clinic", "payload": "/request_human"}
 # A question the article doesn't cover also gets the card of the topic the classifier ranks first, when it
 # gives that topic at least this confidence: what the article says nearest to the question (on the tuning
@@ -62,6 +66,16 @@ def gaps_answered_by(topic: str, symptom_named: bool) -> Set[str]:
     if topic == SIDE_EFFECTS and not symptom_named:
         return set()
     return ANSWERED_DESPITE_GAP.get(topic, set())
+
+
+def asks_how_long_a_symptom_lasts(
+    topic: str, gaps: Sequence[str], symptom_named: bool, asks_more: bool
+) -> bool:
+    """A duration question about a symptom and its recovery (RECOVERY_GAPS), not about results.
+
+    Not when the message asks more ("how long does filler last? will I be swollen?"): results too.
+    """
+    return topic == DURATION and symptom_named and not asks_more and bool(RECOVERY_GAPS.intersection(gaps))
 
 
 def cards_for(knowledge: Knowledge, topic: str, treatment: Optional[str]) -> List[Fact]:

@@ -425,6 +425,20 @@ async def test_a_botox_side_effect_asked_whether_it_will_go_away_also_gets_how_l
     assert messages[0]["facts"] == ["both_side_effects"]
 
 
+async def test_how_long_a_symptom_lasts_is_recovery_not_how_long_results_last():
+    everyday = [{"id": "everyday", "label": "swelling or a lump that is getting worse"}]
+    recovery = [entity("gap_topic", "downtime"), treatment("filler", "filler")]
+    # "how long are lips swollen after filler?"
+    messages, _ = await answer(tracker("ask_duration", entities=recovery, symptoms_mentioned=everyday))
+    assert messages[0]["gaps"] == ["downtime"] and messages[0]["facts"] == ["both_side_effects"]
+    # "how long does filler last, and will I be swollen?": results asked too, so their card stays
+    both_asked = tracker(
+        "ask_duration", entities=recovery, symptoms_mentioned=everyday, other_questions=["ask_not_covered"]
+    )
+    messages, _ = await answer(both_asked)
+    assert messages[0]["facts"] == ["filler_duration", "both_side_effects"]
+
+
 async def test_a_question_the_article_answers_in_part_gets_both_parts_and_one_referral():
     # "what are the risks of lip filler, and can it be dissolved if I hate it?"
     entities = [entity("gap_topic", "removal"), treatment("filler", "lip filler")]
