@@ -21,7 +21,7 @@ from spacy.pipeline import EntityRuler
 
 from components.knowledge_file import KnowledgeFileComponent
 from components.typography import straight_apostrophes
-from contract import PRODUCT_KEY, SIDE_EFFECT_CARE
+from contract import PRODUCT_KEY, SIDE_EFFECT_CARE, product_names
 
 # Values the classifier sees as another: another procedure decides by rule whether a question is on
 # topic (components/on_topic.py); as a feature of its own it taught the classifier that any message
@@ -101,14 +101,9 @@ class SpacyEntityRuler(KnowledgeFileComponent, EntityExtractorMixin):
         names += [(entity, value) for entity, values in rules.items() for value in values]
         names = [name for name in names if name not in NOT_FEATURED]
         self._feature_index = {name: i for i, name in enumerate(names)}
-        # products are written with capitals ("Juvederm", "Princess Volume"), kinds of treatment in lower
-        # case ("lip filler", "HA filler")
-        self._products = {
-            phrase.lower()
-            for phrases in rules.get("treatment", {}).values()
-            for phrase in phrases
-            if all(word[0].isupper() for word in phrase.split())
-        }
+        self._products = product_names(
+            phrase for phrases in rules.get("treatment", {}).values() for phrase in phrases
+        )
 
     def _find(self, text: str) -> List[Dict[str, Any]]:
         found = []

@@ -9,6 +9,7 @@ rename breaks a test, not the review app's flags (tests/test_contract.py).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterable
 
 # The checkout: where the assistant and the review app find the files they share (endpoints.yml,
 # knowledge/, the tracker store's default SQLite file)
@@ -55,3 +56,15 @@ TREATMENTS = (BOTOX, FILLER, BOTH)
 def topic_of(intent: str) -> str | None:
     """The topic a question intent asks about ("ask_duration" -> "duration"), or None."""
     return intent[len(TOPIC_INTENT_PREFIX) :] if intent.startswith(TOPIC_INTENT_PREFIX) else None
+
+
+def product_names(treatment_phrases: Iterable[str]) -> frozenset[str]:
+    """The `treatment` entity's phrases that name a product, lower-cased (knowledge/entity_patterns.yml).
+
+    Products are written with capitals ("Juvederm", "Princess Volume"), kinds of treatment in lower case
+    ("lip filler", "HA filler"): the assistant marks a product (PRODUCT_KEY), the review app's redaction
+    keeps a product line named after a brand ("RHA Redensity").
+    """
+    return frozenset(
+        phrase.lower() for phrase in treatment_phrases if all(word[0].isupper() for word in phrase.split())
+    )

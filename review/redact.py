@@ -52,7 +52,7 @@ from presidio_anonymizer.entities import OperatorConfig
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 
-from contract import PROJECT_ROOT
+from contract import PROJECT_ROOT, product_names
 from review.config import check_pseudonym_key
 
 RECOGNIZERS = Path(__file__).resolve().parent / "pii_recognizers.yml"
@@ -258,9 +258,9 @@ def _is_medical(text: str) -> bool:
 
 @functools.lru_cache(maxsize=None)
 def _brands() -> frozenset[str]:
-    """The product names the assistant knows, as knowledge/entity_patterns.yml capitalises them."""
-    phrases = [p for values in _entity_patterns()["treatment"].values() for p in values]
-    return frozenset(word.lower() for phrase in phrases for word in phrase.split() if not word.islower())
+    """The words of the product names the assistant knows (contract.product_names)."""
+    products = product_names(p for values in _entity_patterns()["treatment"].values() for p in values)
+    return frozenset(word for product in products for word in product.split())
 
 
 # the word just before a match: "Revanesse" in "Revanesse Versa"
