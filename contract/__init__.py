@@ -61,9 +61,9 @@ def topic_of(intent: str) -> str | None:
 def product_names(treatment_phrases: Iterable[str]) -> frozenset[str]:
     """The `treatment` entity's phrases that name a product, lower-cased (knowledge/entity_patterns.yml).
 
-    Products are written with capitals ("Juvederm", "Princess Volume"), kinds of treatment in lower case
-    ("lip filler", "HA filler"): the assistant marks a product (PRODUCT_KEY), the review app's redaction
-    keeps a product line named after a brand ("RHA Redensity").
+    Every word of a product's name starts with a capital ("Juvederm", "Princess Volume"); a kind of
+    treatment has a word that doesn't ("lip filler", "HA filler"). The assistant marks a product
+    (PRODUCT_KEY); the review app's redaction keeps a product line named after a brand ("RHA Redensity").
     """
     return frozenset(
         phrase.lower() for phrase in treatment_phrases if all(word[0].isupper() for word in phrase.split())
