@@ -165,6 +165,16 @@ async def test_stopping_treatment_gets_its_gap_then_what_the_article_says_of_kee
     assert slots["topic"] == "maintenance"
 
 
+async def test_a_question_about_the_appointment_itself_names_that_gap_and_offers_the_clinic():
+    gap = entity("gap_topic", "appointment")
+    messages, _ = await answer(tracker("ask_not_covered", "what happens at my first appointment?", [gap]))
+    assert messages[0]["text"].startswith(
+        "The clinic's article doesn't cover what happens at an appointment or how long it takes"
+    )
+    assert messages[0]["gaps"] == ["appointment"] and not messages[0]["facts"]
+    assert {"title": "Ask the clinic", "payload": "/request_human"} in messages[0]["buttons"]
+
+
 @pytest.mark.parametrize("intent", ["ask_not_covered", "ask_result_factors"])
 async def test_how_a_result_will_look_gets_its_gap_then_what_results_depend_on(intent):
     messages, slots = await answer(

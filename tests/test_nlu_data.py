@@ -124,7 +124,10 @@ def test_no_entity_phrase_is_a_near_copy_of_a_held_out_message():
         ("what if I don't like my lips afterwards?", ["removal"]),
         ("how much botox is too much?", ["dosage"]),
         ("what's a good age to start fillers?", ["age"]),
-        ("what\u2019s it like to get botox?", ["other"]),  # a phone's curly apostrophe
+        ("what\u2019s it like to get botox?", ["appointment"]),  # a phone's curly apostrophe
+        ("what happens at your consultation for lip filler?", ["appointment"]),
+        # how long an appointment takes, or results take to start: the question says which
+        ("how long do the injections take to work?", ["onset"]),
         ("what if I don\u00b4t like the result?", ["removal"]),
         ("does filler affect breast milk?", ["pregnancy"]),
         ("I'm over 60, is filler still worth it?", ["age"]),
