@@ -19,6 +19,7 @@ from actions.answers import (
     NEAREST_TOPIC_OF_GAP,
     NOT_COVERED,
     SIDE_EFFECTS,
+    TOPIC_BESIDE_AREA,
     TOPIC_BESIDE_SIDE_EFFECT_CARE,
     asks_how_long_a_symptom_lasts,
     compose_gap,
@@ -178,7 +179,11 @@ def answer_question(
     if topic not in facts.topics and nearest_topics:
         topic = nearest_topics[0]
 
-    topics = list(dict.fromkeys([topic, *other_questions(tracker, facts, topic), *nearest_topics]))
+    areas = entity_values(tracker, "area")
+    area_topics = [TOPIC_BESIDE_AREA[topic]] if areas and topic in TOPIC_BESIDE_AREA else []
+    topics = list(
+        dict.fromkeys([topic, *other_questions(tracker, facts, topic), *nearest_topics, *area_topics])
+    )
     if symptom_named and SIDE_EFFECTS not in topics:
         topics.append(SIDE_EFFECTS)
     # a gap said only beside a topic's card counts only when the answer gives that card
@@ -194,7 +199,6 @@ def answer_question(
     open_gaps = [g for g in gaps if g not in gaps_answered_by(topic, symptom_named)]
     if not open_gaps and asks_what_is_not_covered(tracker):
         open_gaps = ["other"]
-    areas = entity_values(tracker, "area")
     if topic in facts.topics and open_gaps:  # asked two things: say which the article doesn't cover
         answer = compose_partly(facts, topics, treatment, areas, open_gaps)
     elif topic in facts.topics:

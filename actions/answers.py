@@ -32,6 +32,8 @@ NEAREST_TOPIC_OF_GAP = {
 # Gaps said only beside a topic's card: "what can be done?" after a side effect asks how it is put right,
 # which the article doesn't cover; "what can be done about my forehead lines?" asks of a treatment.
 GAPS_OF_TOPIC = {SIDE_EFFECT_CARE: SIDE_EFFECTS}
+# "What is masseter Botox?" names an area: what the treatment is, then what the article says of its areas.
+TOPIC_BESIDE_AREA = {"what_is": "treatment_areas"}
 # A Botox side effect asked how it is put right or whether it will go away ("my brow dropped, is this
 # permanent?"): the article says only how long Botox lasts, so that card follows the side effects. Not for
 # fillers: how long filler lasts is no answer to a lump or a swelling.

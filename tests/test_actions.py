@@ -165,6 +165,13 @@ async def test_stopping_treatment_gets_its_gap_then_what_the_article_says_of_kee
     assert slots["topic"] == "maintenance"
 
 
+async def test_what_is_with_an_area_named_also_says_what_the_article_says_of_the_areas():
+    asked = [treatment("botox", "Botox"), entity("area", "jawline")]
+    messages, _ = await answer(tracker("ask_what_is", "what is masseter botox?", asked))
+    assert messages[0]["facts"] == ["botox_what_is", "botox_treatment_areas"]
+    assert "doesn't specifically mention the jawline" in messages[0]["text"]
+
+
 async def test_a_question_about_the_appointment_itself_names_that_gap_and_offers_the_clinic():
     gap = entity("gap_topic", "appointment")
     messages, _ = await answer(tracker("ask_not_covered", "what happens at my first appointment?", [gap]))
