@@ -130,6 +130,7 @@ def test_no_entity_phrase_is_a_near_copy_of_a_held_out_message():
         ("how long do the injections take to work?", ["onset"]),
         ("what if I don\u00b4t like the result?", ["removal"]),
         ("does filler affect breast milk?", ["pregnancy"]),
+        ("my baby is still breastfed, can I have filler?", ["pregnancy"]),
         ("I'm over 60, is filler still worth it?", ["age"]),
         ("can I go to my yoga class after botox?", ["downtime"]),
         ("what should I look for when choosing a clinic for botox?", ["other"]),
