@@ -90,6 +90,7 @@ class RedFlagDetector(KnowledgeFileComponent):
         self._own_experience = re.compile(rules.get("own_experience") or r"(?!x)x", re.IGNORECASE)
         self._present = re.compile(rules.get("present") or r"(?!x)x", re.IGNORECASE)
         self._risk_question = re.compile(rules.get("risk_question") or r"(?!x)x", re.IGNORECASE)
+        self._how_long = re.compile(rules.get("how_long") or r"(?!x)x", re.IGNORECASE)
         self._ongoing = re.compile(rules.get("ongoing") or r"(?!x)x", re.IGNORECASE)
         self._contrast = re.compile(rules.get("contrast") or r"(?!x)x", re.IGNORECASE)
         self._resolved = re.compile(rules.get("resolved") or r"(?!x)x", re.IGNORECASE)
@@ -199,13 +200,18 @@ class RedFlagDetector(KnowledgeFileComponent):
         """Whether an everyday symptom is slight, long-standing, over or asked about.
 
         "A tiny lump", "my jaw aches every morning", "my lips swelled up last year, then settled", "could
-        my lips swell up?". Negated or past alone is not enough: an emergency in words the lexicon lacks
-        often says what it is not ("not like any bruise") or when the treatment was ("2 months ago").
+        my lips swell up?", "how many days does swelling usually last?" (even of the patient's own).
+        Negated or past alone is not enough: an emergency in words the lexicon lacks often says what it
+        is not ("not like any bruise") or when the treatment was ("2 months ago").
         """
         return (
             any(m.category in ("NOT_ACUTE", "HABITUAL") for m in modifiers)
             or self._is_over(symptom)
             or self._is_asked(symptom, modifiers)
+            or any(
+                asked.start() <= symptom.start_char and symptom.end_char <= asked.end()
+                for asked in self._how_long.finditer(symptom.doc.text)
+            )
         )
 
     def _is_over(self, symptom: Span) -> bool:

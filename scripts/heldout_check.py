@@ -54,6 +54,7 @@ TRIAGE_SETS = (
     "triage_fortyeighth.yml", "triage_fortyninth.yml", "triage_fiftieth.yml", "triage_fiftyfirst.yml",
     "triage_fiftysecond.yml",
     "triage_fiftythird.yml",
+    "triage_fiftyfourth.yml",
 )  # fmt: skip
 NOTICE = "virtual assistant. I share general information"
 SECOND_LABELS = "second_labels.yml"

@@ -301,6 +301,7 @@ def _classified_as_red_flag(text: str) -> Message:
         "no redness, no itching, no swelling since the filler, can I go swimming?",  # a calm checklist
         "bit of tenderness at the injection points, normal?",  # slight
         "no lumps, no hardness, it all feels smooth. Do I still need my review?",  # a checklist
+        "my lips are a bit puffy today, how many days does the swelling usually last?",  # how long
     ],
 )
 def test_the_classifiers_red_flag_gives_way_when_every_everyday_symptom_is_set_aside(text):
@@ -318,6 +319,7 @@ def test_the_classifiers_red_flag_gives_way_when_every_everyday_symptom_is_set_a
         "I feel like I'm breathing through a straw",  # no symptom the lexicon knows
         "no rash, no itching, but I feel strange all over",  # a checklist, then something else
         "don't know the product, the lumps ache and look red",  # one denial, not of the symptoms
+        "my lip is rock hard and swollen huge, how long does swelling last?",  # only one mention asked
     ],
 )
 def test_the_classifiers_red_flag_stands_otherwise(text):
