@@ -309,7 +309,13 @@ def test_the_widget_goes_offline_and_recovers_when_rasa_restarts(
     status = widget(page).get_by_role("status")
     expect(status).to_contain_text("offline", timeout=TIMEOUT)
     expect(widget(page).get_by_role("button", name="Send")).to_be_disabled()
+    # a question entered while offline is kept, and goes out once the widget is back online
+    box = widget(page).get_by_label("Your question")
+    box.fill("how long does it last?")
+    box.press("Enter")
     with servers.rasa_server(workdir, widget_database, actions.url, cors=[site.origin], port=site.rasa_port):
         expect(status).to_be_hidden(timeout=60_000)
         expect(widget(page).get_by_role("log")).to_contain_text("Back online.")
-        ask(page, "how long does it last?", "three to four months")
+        expect(widget(page).get_by_role("log")).to_contain_text("three to four months", timeout=TIMEOUT)
+        expect(box).to_have_value("")
+        ask(page, "and fillers?", "three to twelve months")

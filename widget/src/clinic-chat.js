@@ -237,6 +237,7 @@ function start() {
   var state = loadState();
   var socket = io(options.server, { transports: ["websocket", "polling"], tryAllTransports: true });
   var ready = false; // connected and the session confirmed
+  var sendWhenReady = false; // a question entered while connecting goes out once connected
   var typingTimer = null;
   var feedbackViews = new WeakMap(); // a feedback entry -> its buttons and note, to update in place
   var rated = null; // the feedback entry last sent, for a refusal (which doesn't say which)
@@ -393,6 +394,8 @@ function start() {
     if (say(ui.input.value)) {
       ui.input.value = "";
       updateCounter();
+    } else if (!ready) {
+      sendWhenReady = true;
     }
   });
   ui.input.addEventListener("keydown", function (event) {
@@ -417,6 +420,10 @@ function start() {
     setReady(true, "");
     if (reconnected) add({ who: "system", text: "Back online." });
     if (state.open && !state.log.length) setOpen(true);
+    if (sendWhenReady) {
+      sendWhenReady = false;
+      ui.form.requestSubmit();
+    }
   });
   socket.on("bot_uttered", function (message) {
     showTyping(false);
