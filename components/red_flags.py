@@ -49,6 +49,15 @@ STRETCHED = re.compile(r"([a-z])\1{2,}")
 WORD = re.compile(r"\b\w+\b")
 
 
+def _covering(pattern: re.Pattern, symptom: Span) -> List[re.Match]:
+    """The matches of `pattern` in the symptom's message that take in the whole symptom."""
+    return [
+        match
+        for match in pattern.finditer(symptom.doc.text)
+        if match.start() <= symptom.start_char and symptom.end_char <= match.end()
+    ]
+
+
 def normalise(text: str, text_speak: Dict[str, str]) -> str:
     """Lower-cases, straightens apostrophes, folds white space and spells out chat words."""
     text = " ".join(straight_apostrophes(text).lower().split())
@@ -189,11 +198,7 @@ class RedFlagDetector(KnowledgeFileComponent):
     def _is_asked(self, symptom: Span, modifiers: List[Any]) -> bool:
         """Hypothetical or asked about ("is necrosis common?"), unless the patient says it is theirs."""
         cues = [symptom.doc[m.modifier_span[0]].idx for m in modifiers if m.category == "HYPOTHETICAL"]
-        cues += [
-            risk.start()
-            for risk in self._risk_question.finditer(symptom.doc.text)
-            if risk.start() <= symptom.start_char and symptom.end_char <= risk.end()
-        ]
+        cues += [risk.start() for risk in _covering(self._risk_question, symptom)]
         return bool(cues) and not self._told_as_own(symptom, cues)
 
     def _is_aside(self, symptom: Span, modifiers: List[Any]) -> bool:
@@ -208,10 +213,7 @@ class RedFlagDetector(KnowledgeFileComponent):
             any(m.category in ("NOT_ACUTE", "HABITUAL") for m in modifiers)
             or self._is_over(symptom)
             or self._is_asked(symptom, modifiers)
-            or any(
-                asked.start() <= symptom.start_char and symptom.end_char <= asked.end()
-                for asked in self._how_long.finditer(symptom.doc.text)
-            )
+            or bool(_covering(self._how_long, symptom))
         )
 
     def _is_over(self, symptom: Span) -> bool:
