@@ -102,6 +102,7 @@ class RedFlagDetector(KnowledgeFileComponent):
         self._how_long = re.compile(rules.get("how_long") or r"(?!x)x", re.IGNORECASE)
         self._ongoing = re.compile(rules.get("ongoing") or r"(?!x)x", re.IGNORECASE)
         self._contrast = re.compile(rules.get("contrast") or r"(?!x)x", re.IGNORECASE)
+        self._reassured = re.compile(rules.get("reassured") or r"(?!x)x", re.IGNORECASE)
         self._resolved = re.compile(rules.get("resolved") or r"(?!x)x", re.IGNORECASE)
         self._returned = re.compile(rules.get("returned") or r"(?!x)x", re.IGNORECASE)
         self._worsening_now = re.compile(rules.get("worsening_now") or r"(?!x)x", re.IGNORECASE)
@@ -275,17 +276,19 @@ class RedFlagDetector(KnowledgeFileComponent):
         )
 
     def _is_checklist_denied(self, everyday: List[Tuple[Span, set]]) -> bool:
-        """Whether two everyday symptoms or more are denied, each by its own "no", and nothing follows.
+        """Whether every everyday symptom is denied, with two denials or more, and nothing follows.
 
-        "no swelling, no bruising, no pain after my filler, when can I book?" is a calm checklist; one
-        denial alone is not ("not like any bruise": an emergency in words the lexicon lacks, "don't know
-        the brand, … hard lumps that ache"), nor one followed by a contrast ("no rash or anything, just
-        really hard to get food down": the rest of the last one's sentence).
+        "no swelling, no bruising, no pain after my filler, when can I book?" and "my vision is totally
+        fine and no headache" (a calm report counts as a denial) are calm checklists; one denial alone is
+        not ("not like any bruise": an emergency in words the lexicon lacks, "don't know the brand, … hard
+        lumps that ache"), nor one followed by a contrast ("no rash or anything, just really hard to get
+        food down": the rest of the last one's sentence).
         """
-        if not all(denials for _, denials in everyday) or len(set().union(*(d for _, d in everyday))) < 2:
+        if not everyday or not all(denials for _, denials in everyday):
             return False
         last = max((entity for entity, _ in everyday), key=lambda entity: entity.end_char)
-        return not self._contrast.search(last.doc.text, last.end_char, last.sent.end_char)
+        denials = len(set().union(*(d for _, d in everyday))) + len(self._reassured.findall(last.doc.text))
+        return denials >= 2 and not self._contrast.search(last.doc.text, last.end_char, last.sent.end_char)
 
     def detect(self, text: str) -> List[Dict[str, str]]:
         """The red flags happening now in `text`."""

@@ -177,6 +177,7 @@ def test_a_red_flag_keeps_no_other_question_when_the_message_asks_none_besides(t
         "sore lumps came up in my lip this week, the skin on them is hot",  # a word before, one after
         "since the filler an hour ago the screen looks fuzzy in my left eye",  # how the world looks
         "the bump in my lip has gone from pea-sized to huge since yesterday",
+        "after his botox my dad is awake but very muddled",  # muddled, of a person
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -256,6 +257,11 @@ def test_symptoms_happening_now_are_red_flags(text):
         "I was born with a drooping eyelid. What do you suggest?",  # since birth
         "I had blurry vision from an eye infection years ago, stable since 2016 with drops. Filler ok?",
         "my sister got drops for her droopy eyelid after botox, would they help my hooded lids?",  # about me
+        "my aunt's lip went white after filler at a salon, how do you guys avoid that?",  # about me
+        "my friend went blind in one eye after filler, are your nurses trained for that?",  # about the clinic
+        "my partner couldn't swallow for weeks after neck botox, is that a risk for just my frown lines?",
+        "Blanching is listed on your aftercare card and I don't have any of that. Can I fly?",  # denied after
+        "say someone's lip went blotchy after filler, what would you do?",  # hypothetical
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
@@ -302,6 +308,8 @@ def _classified_as_red_flag(text: str) -> Message:
         "bit of tenderness at the injection points, normal?",  # slight
         "no lumps, no hardness, it all feels smooth. Do I still need my review?",  # a checklist
         "my lips are a bit puffy today, how many days does the swelling usually last?",  # how long
+        "no pain and my vision is fine, just wondering when I can wear make-up",  # a denial and a calm report
+        "it all looks normal, no bruising. Is a glass of wine ok tonight?",
     ],
 )
 def test_the_classifiers_red_flag_gives_way_when_every_everyday_symptom_is_set_aside(text):
@@ -320,6 +328,7 @@ def test_the_classifiers_red_flag_gives_way_when_every_everyday_symptom_is_set_a
         "no rash, no itching, but I feel strange all over",  # a checklist, then something else
         "don't know the product, the lumps ache and look red",  # one denial, not of the symptoms
         "my lip is rock hard and swollen huge, how long does swelling last?",  # only one mention asked
+        "no pain, my vision is fine, just my whole cheek feels cold and strange",  # then something else
     ],
 )
 def test_the_classifiers_red_flag_stands_otherwise(text):
