@@ -178,6 +178,11 @@ def test_a_red_flag_keeps_no_other_question_when_the_message_asks_none_besides(t
         "since the filler an hour ago the screen looks fuzzy in my left eye",  # how the world looks
         "the bump in my lip has gone from pea-sized to huge since yesterday",
         "after his botox my dad is awake but very muddled",  # muddled, of a person
+        "my wife woke up today with facial paralysis on the left",  # new, not an old palsy
+        "filler in my nose an hour ago and the tip's ice cold",  # cold skin
+        "it's stone cold to the touch where the filler went in this morning",
+        "my left eye has gone all greyed out since the tear trough filler",
+        "the needle mark is still bleeding, blood keeps spurting out",
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -262,6 +267,9 @@ def test_symptoms_happening_now_are_red_flags(text):
         "my partner couldn't swallow for weeks after neck botox, is that a risk for just my frown lines?",
         "Blanching is listed on your aftercare card and I don't have any of that. Can I fly?",  # denied after
         "say someone's lip went blotchy after filler, what would you do?",  # hypothetical
+        "my eyelid has drooped a little ever since Bell's palsy, can botox even out my face?",  # old illness
+        "a lopsided smile and droopy lid, both residual after a nerve problem, is filler risky?",
+        "my cousin's nose went black after filler in 2019 and she has a scar now, what's different at your clinic?",
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
@@ -310,6 +318,8 @@ def _classified_as_red_flag(text: str) -> Message:
         "my lips are a bit puffy today, how many days does the swelling usually last?",  # how long
         "no pain and my vision is fine, just wondering when I can wear make-up",  # a denial and a calm report
         "it all looks normal, no bruising. Is a glass of wine ok tonight?",
+        "just a dull ache in my forehead since the botox, when does that go?",  # dull: slight
+        "little raised bumps all over where the needles went in, normal?",  # at the injection sites
     ],
 )
 def test_the_classifiers_red_flag_gives_way_when_every_everyday_symptom_is_set_aside(text):
