@@ -269,7 +269,7 @@ def test_symptoms_happening_now_are_red_flags(text):
         "say someone's lip went blotchy after filler, what would you do?",  # hypothetical
         "my eyelid has drooped a little ever since Bell's palsy, can botox even out my face?",  # old illness
         "a lopsided smile and droopy lid, both residual after a nerve problem, is filler risky?",
-        "my cousin's nose went black after filler in 2019 and she has a scar now, what's different at your clinic?",
+        "my aunt's nose went black after filler in 2019, she has a scar now. what's different at a clinic?",
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
