@@ -109,6 +109,9 @@ def test_no_entity_phrase_is_a_near_copy_of_a_held_out_message():
         ("can I take out finance to pay for my lip filler?", []),  # a loan, not a removal
         ("could you take out my filler if I hate it?", ["removal"]),
         ("can botox stop excessive sweating under my arms?", ["other_uses"]),
+        ("is botox any use for a face left lopsided by bell's palsy?", ["other_uses"]),
+        ("who can perform lip filler where you are?", ["other"]),
+        ("what happens if i hate how my lips look?", ["removal"]),
         ("is botox for teeth grinding the same as the cosmetic one?", ["other_uses"]),
         ("I've been sweating and dizzy since my filler", []),  # a symptom, not a use
         ("what should I avoid before my botox?", ["preparation"]),
@@ -138,7 +141,7 @@ def test_no_entity_phrase_is_a_near_copy_of_a_held_out_message():
 )
 def test_gap_words_are_read_by_what_they_mean(text, gaps):
     found = RULER.process([Message(data={"text": text})])[0].get("entities", [])
-    assert [e["value"] for e in found if e["entity"] == "gap_topic"] == gaps
+    assert list(dict.fromkeys(e["value"] for e in found if e["entity"] == "gap_topic")) == gaps
 
 
 @pytest.mark.parametrize(
