@@ -77,6 +77,7 @@ def test_red_flags_are_caught(text, flag):
         "just a tiny pinprick scab where the needle went in, can I wear makeup?",
         "the newest development is faint crow's-feet around my eyes",
         "my hay fever is bad this week, can I still have botox?",  # no fever
+        "a few dents on one side of my face since my facelift, will they go?",  # no droop
     ],
 )
 def test_ordinary_questions_are_not_red_flags(text):
@@ -183,6 +184,12 @@ def test_a_red_flag_keeps_no_other_question_when_the_message_asks_none_besides(t
         "it's stone cold to the touch where the filler went in this morning",
         "my left eye has gone all greyed out since the tear trough filler",
         "the needle mark is still bleeding, blood keeps spurting out",
+        "had my 11s done monday, tonight i cannae hold ma heid up",  # Scots
+        "there's a lacy mesh pattern coming up on my cheek since the filler",
+        "a dusky shadow is spreading across my chin from the filler",
+        "since the filler my words won't come out and my hand's gone weak",
+        "cheek filler this morning, blood keeps dripping through the gauze",
+        "lip filler saturday and now there's a black bit on my lip that's gone hard",
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -267,6 +274,7 @@ def test_symptoms_happening_now_are_red_flags(text):
         "my partner couldn't swallow for weeks after neck botox, is that a risk for just my frown lines?",
         "Blanching is listed on your aftercare card and I don't have any of that. Can I fly?",  # denied after
         "say someone's lip went blotchy after filler, what would you do?",  # hypothetical
+        "I'm so scared my cheeks will get infected after filler, is that likely?",  # a fear
         "my eyelid has drooped a little ever since Bell's palsy, can botox even out my face?",  # old illness
         "a lopsided smile and droopy lid, both residual after a nerve problem, is filler risky?",
         "my aunt's nose went black after filler in 2019, she has a scar now. what's different at a clinic?",
