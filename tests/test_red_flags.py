@@ -78,6 +78,8 @@ def test_red_flags_are_caught(text, flag):
         "the newest development is faint crow's-feet around my eyes",
         "my hay fever is bad this week, can I still have botox?",  # no fever
         "a few dents on one side of my face since my facelift, will they go?",  # no droop
+        "one side of my face keeps twitching at night, could botox calm it?",  # a spasm, no droop
+        "two days after lip filler and the swelling is worse first thing, then settles. normal?",  # diurnal
     ],
 )
 def test_ordinary_questions_are_not_red_flags(text):
@@ -190,6 +192,13 @@ def test_a_red_flag_keeps_no_other_question_when_the_message_asks_none_besides(t
         "since the filler my words won't come out and my hand's gone weak",
         "cheek filler this morning, blood keeps dripping through the gauze",
         "lip filler saturday and now there's a black bit on my lip that's gone hard",
+        "after her lip filler she's not responding properly, just staring at me",  # unresponsive
+        "the cheek I had filled is getting darker by the hour",
+        "since the filler the corner of my lip, nearly black in one spot",
+        "since the nose filler the sight in my right eye has become dim",
+        "i see flashes in my right eye after the tear trough filler",
+        "the filler bump on my chin now has a whitehead on it",  # pointing pus
+        "the injection site keeps pumping out blood after my filler",
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -278,6 +287,7 @@ def test_symptoms_happening_now_are_red_flags(text):
         "my eyelid has drooped a little ever since Bell's palsy, can botox even out my face?",  # old illness
         "a lopsided smile and droopy lid, both residual after a nerve problem, is filler risky?",
         "my aunt's nose went black after filler in 2019, she has a scar now. what's different at a clinic?",
+        "years ago my first filler gave me an awful headache, I've had top-ups since with no trouble",
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
@@ -328,6 +338,7 @@ def _classified_as_red_flag(text: str) -> Message:
         "it all looks normal, no bruising. Is a glass of wine ok tonight?",
         "just a dull ache in my forehead since the botox, when does that go?",  # dull: slight
         "little raised bumps all over where the needles went in, normal?",  # at the injection sites
+        "a spot of bleeding where the needle went in, stopped within a minute, fine?",  # over
     ],
 )
 def test_the_classifiers_red_flag_gives_way_when_every_everyday_symptom_is_set_aside(text):
