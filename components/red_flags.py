@@ -24,7 +24,7 @@ from typing import Any, Dict, List, NamedTuple, Tuple
 import spacy
 from medspacy.context import ConText, ConTextRule
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from spacy.tokens import Span
 from spacy.util import filter_spans
@@ -74,6 +74,8 @@ class Triage(NamedTuple):
     # or denied, and not all of them denied
     everyday_aside: bool
     everyday: bool  # such symptoms named at all
+    # everyday symptoms the patient says they don't have ("no bruising at all"), not ones they hope to avoid
+    denied: Tuple[str, ...] = ()
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -103,6 +105,7 @@ class RedFlagDetector(KnowledgeFileComponent):
         self._ongoing = re.compile(rules.get("ongoing") or r"(?!x)x", re.IGNORECASE)
         self._contrast = re.compile(rules.get("contrast") or r"(?!x)x", re.IGNORECASE)
         self._reassured = re.compile(rules.get("reassured") or r"(?!x)x", re.IGNORECASE)
+        self._wished = re.compile(rules.get("wished") or r"(?!x)x", re.IGNORECASE)
         self._resolved = re.compile(rules.get("resolved") or r"(?!x)x", re.IGNORECASE)
         self._returned = re.compile(rules.get("returned") or r"(?!x)x", re.IGNORECASE)
         self._worsening_now = re.compile(rules.get("worsening_now") or r"(?!x)x", re.IGNORECASE)
@@ -273,6 +276,11 @@ class RedFlagDetector(KnowledgeFileComponent):
             )
             or (not red_flags and self._is_checklist_denied([(e, d) for e, _, d in everyday])),
             everyday=bool(everyday),
+            denied=tuple(
+                entity.text.lower()
+                for entity, _, denials in everyday
+                if denials and not self._wished.search(entity.sent.text)
+            ),
         )
 
     def _is_checklist_denied(self, everyday: List[Tuple[Span, set]]) -> bool:
@@ -333,4 +341,21 @@ class RedFlagDetector(KnowledgeFileComponent):
                     message.set(INTENT, ranking[0], add_to_output=True)
                     message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
                 message.set(SYMPTOMS_MENTIONED_KEY, mentioned, add_to_output=True)
+            if triage.denied:
+                message.set(ENTITIES, self._without_denied(message, triage.denied), add_to_output=True)
         return messages
+
+    @staticmethod
+    def _without_denied(message: Message, denied: Tuple[str, ...]) -> List[Dict[str, Any]]:
+        """The message's entities without the gap words of the symptoms it denies.
+
+        "No bruising at all, how long will it last?" asks how long results last, not how long a bruise
+        does (bruising is an aftercare word in knowledge/entity_patterns.yml).
+        """
+        text = (message.get(TEXT) or "").lower()
+        return [
+            entity
+            for entity in message.get(ENTITIES) or []
+            if entity.get("entity") != "gap_topic"
+            or not any(text[entity["start"] : entity["end"]] in symptom for symptom in denied)
+        ]
