@@ -45,7 +45,7 @@ REAL_SETS = (
     "real_patient_questions_twentysecond.yml", "real_patient_questions_twentythird.yml",
     "real_patient_questions_twentyfourth.yml", "real_patient_questions_twentyfifth.yml",
     "real_patient_questions_twentysixth.yml", "real_patient_questions_twentyseventh.yml",
-    "real_patient_questions_twentyeighth.yml",
+    "real_patient_questions_twentyeighth.yml", "real_patient_questions_twentyninth.yml",
 )  # fmt: skip
 
 
