@@ -53,7 +53,7 @@ TRIAGE_SETS = (
     "triage_fortyfourth.yml", "triage_fortyfifth.yml", "triage_fortysixth.yml", "triage_fortyseventh.yml",
     "triage_fortyeighth.yml", "triage_fortyninth.yml", "triage_fiftieth.yml", "triage_fiftyfirst.yml",
     "triage_fiftysecond.yml", "triage_fiftythird.yml", "triage_fiftyfourth.yml", "triage_fiftyfifth.yml",
-    "triage_fiftysixth.yml", "triage_fiftyseventh.yml", "triage_fiftyeighth.yml",
+    "triage_fiftysixth.yml", "triage_fiftyseventh.yml", "triage_fiftyeighth.yml", "triage_fiftyninth.yml",
 )  # fmt: skip
 NOTICE = "virtual assistant. I share general information"
 SECOND_LABELS = "second_labels.yml"

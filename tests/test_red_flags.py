@@ -80,6 +80,8 @@ def test_red_flags_are_caught(text, flag):
         "a few dents on one side of my face since my facelift, will they go?",  # no droop
         "one side of my face keeps twitching at night, could botox calm it?",  # a spasm, no droop
         "two days after lip filler and the swelling is worse first thing, then settles. normal?",  # diurnal
+        "no heat, no redness, nothing from the infection list on the aftercare sheet, just a firm spot",
+        "got a purple bruise on my chin from the filler, can I cover it with make-up?",  # a bruise
     ],
 )
 def test_ordinary_questions_are_not_red_flags(text):
@@ -199,6 +201,12 @@ def test_a_red_flag_keeps_no_other_question_when_the_message_asks_none_besides(t
         "i see flashes in my right eye after the tear trough filler",
         "the filler bump on my chin now has a whitehead on it",  # pointing pus
         "the injection site keeps pumping out blood after my filler",
+        "since the filler it's like there's grease smeared over my right eye",  # figurative vision
+        "a black wedge at the edge of my sight since the nose filler",
+        "swallowing toast feels like swallowing cardboard since my botox",
+        "my eyelids feel like someone hung weights on them since the botox",
+        "there's a hot coal under my cheek where the filler went",
+        "it's been bleeding since the filler, I've held gauze on it and it's still soaking through",
     ],
 )
 def test_symptoms_happening_now_are_red_flags(text):
@@ -288,6 +296,7 @@ def test_symptoms_happening_now_are_red_flags(text):
         "a lopsided smile and droopy lid, both residual after a nerve problem, is filler risky?",
         "my aunt's nose went black after filler in 2019, she has a scar now. what's different at a clinic?",
         "years ago my first filler gave me an awful headache, I've had top-ups since with no trouble",
+        "my cousin fainted at her filler and hit her head, do you have people lie down for it?",  # the clinic
     ],
 )
 def test_symptoms_only_mentioned_are_not_red_flags_but_are_noted(text):
@@ -339,6 +348,7 @@ def _classified_as_red_flag(text: str) -> Message:
         "just a dull ache in my forehead since the botox, when does that go?",  # dull: slight
         "little raised bumps all over where the needles went in, normal?",  # at the injection sites
         "a spot of bleeding where the needle went in, stopped within a minute, fine?",  # over
+        "I've got TMJ pain when I chew, would masseter botox help?",  # a long-standing condition
     ],
 )
 def test_the_classifiers_red_flag_gives_way_when_every_everyday_symptom_is_set_aside(text):
