@@ -14,6 +14,9 @@ Three tiers, decided for every message after the intent classifier (knowledge/re
    settled"): then as in 2. Everyday symptoms are listed in `symptoms_mentioned` too, whenever they do
    not stand behind the classifier's red flag ("will I bruise?"): the answer adds the article's word on
    side effects and the calm line.
+
+An everyday symptom the patient denies ("no bruising at all, how long will it last?") also loses its gap
+word (bruising is an aftercare word): the answer is to the question asked, not to aftercare.
 """
 
 from __future__ import annotations
