@@ -137,6 +137,9 @@ def test_no_entity_phrase_is_a_near_copy_of_a_held_out_message():
         ("I'm over 60, is filler still worth it?", ["age"]),
         ("can I go to my yoga class after botox?", ["downtime"]),
         ("what should I look for when choosing a clinic for botox?", ["other"]),
+        ("when do anti-wrinkle injections begin to work?", ["onset"]),
+        ("is it ok to go running the day after botox?", ["downtime"]),
+        ("I had a mini stroke two years ago, can I have filler?", ["health"]),  # a health condition
     ],
 )
 def test_gap_words_are_read_by_what_they_mean(text, gaps):
