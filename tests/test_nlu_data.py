@@ -148,6 +148,23 @@ def test_gap_words_are_read_by_what_they_mean(text, gaps):
 
 
 @pytest.mark.parametrize(
+    "text, gaps",
+    [
+        ("no bruising at all after my lip filler, how long will it last?", []),  # denied: results asked
+        ("I don't want any bruising from my filler before my wedding, what should I avoid?", ["downtime"]),
+        ("no pain after my filler, but how long does the bruising last?", ["downtime"]),  # pain denied
+    ],
+)
+def test_the_gap_words_of_a_denied_symptom_are_dropped(text, gaps):
+    message = RULER.process([Message(data={"text": text})])[0]
+    message.set("intent", {"name": "ask_duration", "confidence": 0.8})
+    DETECTOR.process([message])
+    entities = message.get("entities")
+    assert [e["value"] for e in entities if e["entity"] == "gap_topic"] == gaps
+    assert "treatment" in {e["entity"] for e in entities}
+
+
+@pytest.mark.parametrize(
     "text, products",
     [
         ("is juvederm voluma better than restylane?", ["juvederm", "voluma", "restylane"]),

@@ -383,29 +383,6 @@ def test_an_everyday_symptom_in_a_question_is_noted_for_the_side_effects_answer(
     assert [s["id"] for s in message.get("symptoms_mentioned")] == ["everyday"]
 
 
-@pytest.mark.parametrize(
-    "text, kept",
-    [
-        ("no bruising at all after my lip filler, how long will it last?", []),  # denied: results asked
-        ("I don't want any bruising before my wedding, what should I avoid?", ["bruising"]),  # a wish
-        ("no pain, but how long does the bruising last?", ["bruising"]),  # only the pain denied
-    ],
-)
-def test_the_gap_words_of_a_denied_symptom_are_dropped(text, kept):
-    message = Message(data={"text": text})
-    message.set("intent", {"name": "ask_duration", "confidence": 0.8})
-    words = [word for word in ("bruising", "pain") if word in text]
-    entities = [
-        {"entity": "gap_topic", "value": "downtime", "start": text.index(w), "end": text.index(w) + len(w)}
-        for w in words
-    ]
-    message.set("entities", [{"entity": "treatment", "value": "filler", "start": 0, "end": 0}, *entities])
-    DETECTOR.process([message])
-    gap_words = [text[e["start"] : e["end"]] for e in message.get("entities") if e["entity"] == "gap_topic"]
-    assert gap_words == kept
-    assert message.get("entities")[0]["entity"] == "treatment"
-
-
 def test_the_lexicon_alone_catches_nearly_every_emergency_of_the_triage_sets():
     """Without the classifier: a retrained model must not be what stands between a patient and urgent care.
 
