@@ -202,6 +202,7 @@ def test_a_red_flag_keeps_no_other_question_when_the_message_asks_none_besides(t
         "the filler bump on my chin now has a whitehead on it",  # pointing pus
         "the injection site keeps pumping out blood after my filler",
         "since the filler it's like there's grease smeared over my right eye",  # figurative vision
+        "since the nose filler it's like looking through a steamed-up window on one side",
         "a black wedge at the edge of my sight since the nose filler",
         "swallowing toast feels like swallowing cardboard since my botox",
         "my eyelids feel like someone hung weights on them since the botox",
